@@ -1,0 +1,1 @@
+"""Fetching and reading articles: spiders, page objects, normalisers, pipelines."""

@@ -1,0 +1,1 @@
+"""The crawler's commands: fetch, extract (and later crawl, source)."""

@@ -1,0 +1,146 @@
+"""`archivist fetch`: one-off fetch of article URLs into the archive."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.fetch import fetch_saved, fetch_urls
+from crawler.items import FetchedPage
+from crawler.settings import parse_overrides
+from store.cli_options import db_option, one_line_errors
+from store.db import database_url, open_archive
+
+SUCCESS_OUTCOMES = {"new", "changed", "unchanged", "not_modified"}
+
+
+@click.command()
+@click.argument("urls", nargs=-1)
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per URL.")
+@click.option("--no-store", is_flag=True, help="Fetch and extract, write nothing.")
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Process this saved HTML file instead of fetching (needs --url).",
+)
+@click.option("--url", "page_url", help="The URL the saved page (--html) came from.")
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a crawl setting (see README, 'Crawl settings'); repeatable.",
+)
+@one_line_errors
+def fetch(
+    urls: tuple[str, ...],
+    db_url: str | None,
+    as_json: bool,
+    no_store: bool,
+    html_file: Path | None,
+    page_url: str | None,
+    overrides: tuple[str, ...],
+) -> None:
+    """Fetch article URLs, extract, normalise and archive them.
+
+    Prints each article's title, date, authors, word count and outcome: new (a new document),
+    changed (a new version) or unchanged. Exits 1 if any URL failed; failures are still
+    recorded as captures.
+    """
+    pages = _run(urls, db_url, no_store, html_file, page_url, overrides)
+    for page in pages:
+        click.echo(json.dumps(page_record(page), ensure_ascii=False) if as_json else summary(page))
+    failed = [p for p in pages if p.outcome not in SUCCESS_OUTCOMES]
+    for page in failed:
+        click.echo(f"error: {page.requested_url}: {page.error or page.outcome}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+def _run(
+    urls: tuple[str, ...],
+    db_url: str | None,
+    no_store: bool,
+    html_file: Path | None,
+    page_url: str | None,
+    overrides: tuple[str, ...],
+) -> list[FetchedPage]:
+    if html_file is not None:
+        if not page_url or urls:
+            raise click.UsageError("--html FILE needs --url URL and no other URLs")
+        return [fetch_saved(html_file, page_url, db_url, store=not no_store)]
+    if not urls:
+        raise click.UsageError("give at least one URL (or --html FILE --url URL)")
+    for url in urls:
+        if not url.lower().startswith(("http://", "https://")):
+            raise click.UsageError(f"not an http(s) URL: {url}")
+    try:
+        settings = parse_overrides(overrides)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    settings.update(ARCHIVIST_STORE=not no_store, ARCHIVIST_DB_URL=database_url(db_url))
+    if not no_store:
+        open_archive(db_url).dispose()  # schema problems surface before any fetch
+    return fetch_urls(list(urls), settings)
+
+
+def page_record(page: FetchedPage) -> dict[str, Any]:
+    """The JSON form of one fetched page."""
+    snap = page.snapshot
+    rec = page.recorded
+    return {
+        "url": page.requested_url,
+        "final_url": page.final_url,
+        "canonical_url": snap.url if snap else None,
+        "status": page.status,
+        "title": snap.title if snap else None,
+        "authors": list(snap.authors) if snap else [],
+        "published_at": _iso(snap.published_at) if snap else None,
+        "modified_at": _iso(snap.modified_at) if snap else None,
+        "language": snap.language if snap else None,
+        "word_count": snap.word_count if snap else 0,
+        "text": snap.text if snap else None,
+        "content_hash": snap.content_hash if snap else None,
+        "extractor_version": snap.extractor_version if snap else None,
+        "version_no": rec.version_no if rec else None,
+        "outcome": page.outcome,
+        "error": page.error,
+        "fetched_at": _iso(page.fetched_at),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def summary(page: FetchedPage) -> str:
+    """A few human lines about one fetched page."""
+    snap = page.snapshot
+    if snap is None:
+        return f"{page.requested_url}\n  outcome: {page.outcome} ({page.error})"
+    rec = page.recorded
+    outcome = {
+        "new": "new document, version 1",
+        "changed": f"changed: new version {rec.version_no if rec else '?'}",
+        "unchanged": f"unchanged (version {rec.version_no if rec else '?'})",
+    }.get(page.outcome or "", page.outcome or "")
+    if rec is None:
+        outcome = "not stored (--no-store)"
+    published = snap.published_at.isoformat() if snap.published_at else "unknown"
+    return "\n".join(
+        [
+            snap.title or "(no title)",
+            f"  url:       {snap.url}",
+            f"  published: {published}",
+            f"  authors:   {', '.join(snap.authors) or 'unknown'}",
+            f"  words:     {snap.word_count}",
+            f"  outcome:   {outcome}",
+        ]
+    )

@@ -1,0 +1,1 @@
+"""Pure normalisers: text, URLs, dates and boilerplate rules. No Scrapy, no SQLAlchemy."""

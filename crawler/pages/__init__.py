@@ -1,0 +1,1 @@
+"""Page objects: from URL + HTML to an ExtractedArticle, with per-site overrides."""

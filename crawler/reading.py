@@ -1,0 +1,26 @@
+"""One page's whole read: bytes -> page object -> normalised snapshot. Pure and picklable."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import trafilatura
+
+from crawler.normalise.article import NORMALISER_VERSION, normalise_article
+from crawler.pages.decoding import decode_html
+from crawler.pages.generic import NotAnArticle
+from crawler.pages.registry import page_class_for
+from store.records import ArticleSnapshot
+
+EXTRACTOR_VERSION = (
+    f"archivist-{version('archivist')}+n{NORMALISER_VERSION}/trafilatura-{trafilatura.__version__}"
+)
+
+__all__ = ["EXTRACTOR_VERSION", "NotAnArticle", "read_article"]
+
+
+def read_article(url: str, body: bytes | str, content_type: str | None = None) -> ArticleSnapshot:
+    """Extract and normalise one page; raises NotAnArticle when there is no article."""
+    html = body if isinstance(body, str) else decode_html(body, content_type)
+    page = page_class_for(url)(url, html)
+    return normalise_article(page.to_item(), EXTRACTOR_VERSION)

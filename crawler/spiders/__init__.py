@@ -1,0 +1,1 @@
+"""Spiders: discovery and fetching only; no database, no normalising."""

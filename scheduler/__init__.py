@@ -1,0 +1,1 @@
+"""The long-running worker and the `archivist` command root."""

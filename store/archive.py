@@ -1,0 +1,181 @@
+"""The write path: one fetch in, one capture out, and a new version only on a content change.
+
+The caller owns the transaction: every function here works inside the session it is given,
+so one page is written all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from store.blobs import put_blob
+from store.models import Capture, Document, Version
+from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
+
+MISSING_CHECKS_BEFORE_GONE = 2  # one 404 can be a deploy hiccup; two in a row is evidence
+MISSING_OUTCOMES = frozenset({Outcome.GONE})
+
+
+def record_snapshot(
+    session: Session,
+    snapshot: ArticleSnapshot,
+    capture: CaptureRecord,
+    source_id: int | None = None,
+) -> Recorded:
+    """Store one successful fetch: a capture always, a version only if the content changed."""
+    document = _document_for_update(session, snapshot.url, source_id)
+    latest = _latest_version(session, document)
+    if latest is not None and latest.content_hash == snapshot.content_hash:
+        latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
+        outcome, version = Outcome.UNCHANGED, latest
+    else:
+        outcome = Outcome.NEW if latest is None else Outcome.CHANGED
+        version = _append_version(session, document, snapshot, capture)
+    _mark_live(document, capture, changed=outcome is not Outcome.UNCHANGED)
+    row = _insert_capture(session, capture, outcome, document.id, version.id)
+    return Recorded(
+        outcome=outcome,
+        capture_id=row.id,
+        document_id=document.id,
+        version_no=version.version_no,
+        content_hash=version.content_hash,
+    )
+
+
+def record_failure(
+    session: Session,
+    capture: CaptureRecord,
+    outcome: Outcome,
+    document_url: str | None = None,
+) -> Recorded:
+    """Store a fetch that made no version (error, gone, blocked, not modified, redirected)."""
+    document = _existing_document(session, document_url) if document_url else None
+    if document is not None:
+        _apply_failure(document, capture, outcome)
+    row = _insert_capture(session, capture, outcome, document.id if document else None, None)
+    version_no = document.version_count or None if document else None
+    return Recorded(
+        outcome=outcome,
+        capture_id=row.id,
+        document_id=document.id if document else None,
+        version_no=version_no,
+    )
+
+
+def mark_redirected(session: Session, document_url: str, target_url: str) -> bool:
+    """Mark a known document as redirected to `target_url`; False if it is not in the archive."""
+    result = session.execute(
+        update(Document)
+        .where(Document.url == document_url)
+        .values(status=DocumentStatus.REDIRECTED.value, redirect_url=target_url)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- documents --------------------------------------------------------------------------------
+
+
+def _document_for_update(session: Session, url: str, source_id: int | None) -> Document:
+    """The document row for `url`, created if new and locked against concurrent versioning."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Document)
+        .values(url=url, source_id=source_id)
+        .on_conflict_do_nothing(index_elements=["url"])
+    )
+    document = session.scalars(select(Document).where(Document.url == url).with_for_update()).one()
+    if document.source_id is None and source_id is not None:
+        document.source_id = source_id
+    return document
+
+
+def _existing_document(session: Session, url: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.url == url).with_for_update()).first()
+
+
+def _mark_live(document: Document, capture: CaptureRecord, changed: bool) -> None:
+    document.status = DocumentStatus.LIVE.value
+    document.redirect_url = None
+    document.missing_count = 0
+    document.last_checked_at = capture.fetched_at
+    if changed:
+        document.last_changed_at = capture.fetched_at
+
+
+def _apply_failure(document: Document, capture: CaptureRecord, outcome: Outcome) -> None:
+    document.last_checked_at = capture.fetched_at
+    if outcome in MISSING_OUTCOMES:
+        document.missing_count += 1
+        if document.missing_count >= MISSING_CHECKS_BEFORE_GONE:
+            document.status = DocumentStatus.GONE.value
+    elif outcome is Outcome.BLOCKED:
+        document.status = DocumentStatus.BLOCKED.value
+    elif outcome is Outcome.NOT_MODIFIED:
+        document.status = DocumentStatus.LIVE.value
+        document.missing_count = 0
+
+
+# --- versions and captures --------------------------------------------------------------------
+
+
+def _latest_version(session: Session, document: Document) -> Version | None:
+    if document.version_count == 0:
+        return None
+    return session.scalars(
+        select(Version).where(
+            Version.document_id == document.id, Version.version_no == document.version_count
+        )
+    ).one()
+
+
+def _append_version(
+    session: Session, document: Document, snapshot: ArticleSnapshot, capture: CaptureRecord
+) -> Version:
+    document.version_count += 1
+    version = Version(
+        document_id=document.id,
+        version_no=document.version_count,
+        content_hash=snapshot.content_hash,
+        title=snapshot.title,
+        authors=list(snapshot.authors),
+        published_at=snapshot.published_at,
+        modified_at=snapshot.modified_at,
+        language=snapshot.language,
+        text=snapshot.text,
+        word_count=snapshot.word_count,
+        extractor_version=snapshot.extractor_version,
+        first_seen_at=capture.fetched_at,
+        last_seen_at=capture.fetched_at,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def _insert_capture(
+    session: Session,
+    capture: CaptureRecord,
+    outcome: Outcome,
+    document_id: int | None,
+    version_id: int | None,
+) -> Capture:
+    digest = put_blob(session, capture.body) if capture.body is not None else None
+    row = Capture(
+        document_id=document_id,
+        crawl_run_id=capture.crawl_run_id,
+        requested_url=capture.requested_url,
+        final_url=capture.final_url,
+        status_code=capture.status,
+        headers=dict(capture.headers),
+        fetched_at=capture.fetched_at,
+        blob_digest=digest,
+        outcome=outcome.value,
+        error=capture.error,
+        version_id=version_id,
+    )
+    session.add(row)
+    session.flush()
+    return row

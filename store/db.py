@@ -1,0 +1,159 @@
+"""The one place the database URL is read; engines, sessions and the schema check."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DB_ENV = "ARCHIVIST_DB"
+DEFAULT_URL = "sqlite:///archive.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SchemaError(RuntimeError):
+    """The database is not at the schema this code expects."""
+
+
+def database_url(explicit: str | None = None) -> str:
+    """`--db` wins, then ARCHIVIST_DB, then ./archive.db."""
+    url = explicit or os.environ.get(DB_ENV) or DEFAULT_URL
+    if "://" not in url:  # a bare path is taken as a SQLite file
+        url = f"sqlite:///{url}"
+    return url
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with any password hidden, for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """True for SQLite URLs."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine with the archive's connection settings (SQLite: WAL, busy timeout, FKs)."""
+    if is_sqlite(url):
+        _create_sqlite_parent(url)
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def make_readonly_engine(url: str) -> Engine:
+    """An engine whose connections cannot write (SQLite mode=ro + query_only; PG read-only)."""
+    if is_sqlite(url):
+        path = make_url(url).database or ""
+        ro_url = f"sqlite:///file:{Path(path).resolve()}?mode=ro&uri=true"
+        engine = create_engine(ro_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_readonly_pragmas)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        execution_options={"postgresql_readonly": True},
+    )
+
+
+def _create_sqlite_parent(url: str) -> None:
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_readonly_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error."""
+    with session_factory(engine).begin() as session:
+        yield session
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic config pointing at the installed migrations package."""
+    config = Config()
+    config.set_main_option("script_location", str(resources.files("migrations")))
+    config.attributes["archivist_url"] = url
+    return config
+
+
+def head_revision(url: str) -> str | None:
+    """The newest migration this code knows."""
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None for an empty database)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create a new archive at head; refuse to touch one at another revision."""
+    url = engine.url.render_as_string(hide_password=False)
+    current = current_revision(engine)
+    head = head_revision(url)
+    if current == head:
+        return
+    if current is None and not _has_tables(engine):
+        upgrade(url)
+        return
+    raise SchemaError(
+        f"the archive at {safe_url(url)} is at schema revision {current or 'none'}, "
+        f"this archivist expects {head}: run `archivist db upgrade`"
+    )
+
+
+def _has_tables(engine: Engine) -> bool:
+    return bool(inspect(engine).get_table_names())
+
+
+def open_archive(explicit_url: str | None = None) -> Engine:
+    """The engine of a ready archive: created and migrated on first use, checked otherwise."""
+    engine = make_engine(database_url(explicit_url))
+    ensure_schema(engine)
+    return engine
