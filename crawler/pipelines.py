@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from crawler.items import FetchedPage
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
-from crawler.reading import NotAnArticle, read_article
+from crawler.reading import BlockedPage, NotAnArticle, read_article
 from store.archive import record_failure, record_snapshot
 from store.db import open_archive, transaction
 from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
@@ -25,6 +25,8 @@ def read_fetched(item: FetchedPage) -> ArticleSnapshot:
         return read_article(
             item.final_url or item.requested_url, item.body or b"", item.headers.get("content-type")
         )
+    except BlockedPage as exc:
+        raise FetchProblem(Outcome.BLOCKED, f"blocked: {exc}") from exc
     except NotAnArticle as exc:
         raise FetchProblem(Outcome.ERROR, f"nothing extractable: {exc}") from exc
 

@@ -7,8 +7,8 @@ from importlib.metadata import version
 import trafilatura
 
 from crawler.normalise.article import NORMALISER_VERSION, normalise_article
+from crawler.pages.article import BlockedPage, NotAnArticle
 from crawler.pages.decoding import decode_html
-from crawler.pages.generic import NotAnArticle
 from crawler.pages.registry import page_class_for
 from store.records import ArticleSnapshot
 
@@ -16,11 +16,11 @@ EXTRACTOR_VERSION = (
     f"archivist-{version('archivist')}+n{NORMALISER_VERSION}/trafilatura-{trafilatura.__version__}"
 )
 
-__all__ = ["EXTRACTOR_VERSION", "NotAnArticle", "read_article"]
+__all__ = ["EXTRACTOR_VERSION", "BlockedPage", "NotAnArticle", "read_article"]
 
 
 def read_article(url: str, body: bytes | str, content_type: str | None = None) -> ArticleSnapshot:
-    """Extract and normalise one page; raises NotAnArticle when there is no article."""
+    """Extract and normalise one page; raises NotAnArticle or BlockedPage when there is none."""
     html = body if isinstance(body, str) else decode_html(body, content_type)
     page = page_class_for(url)(url, html)
     return normalise_article(page.to_item(), EXTRACTOR_VERSION)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from crawler.cli.fetch import fetch
-from store.cli import db
+from crawler.cli import COMMANDS as CRAWLER_COMMANDS
+from store.cli import COMMANDS as STORE_COMMANDS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -18,7 +18,9 @@ def cli() -> None:
     """
 
 
-for command in (fetch, db):
+SCHEDULER_COMMANDS: list[click.Command] = []
+
+for command in (*STORE_COMMANDS, *CRAWLER_COMMANDS, *SCHEDULER_COMMANDS):
     cli.add_command(command)
 
 

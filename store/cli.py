@@ -34,3 +34,6 @@ def db_status(db_url: str | None) -> None:
     engine.dispose()
     state = "up to date" if current == head else "run `archivist db upgrade`"
     click.echo(f"{safe_url(url)}: revision {current or 'none'} (newest {head}): {state}")
+
+
+COMMANDS: list[click.Command] = [db]

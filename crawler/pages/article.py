@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
+class NotAnArticle(ValueError):
+    """The page has no extractable article text."""
+
+
+class BlockedPage(ValueError):
+    """The page is an interstitial (ad-block wall, consent wall, paywall stub, access denied)."""
+
+
 @dataclass(frozen=True)
 class ExtractedArticle:
     """What a page object reads off one page, before normalisation."""

@@ -13,7 +13,7 @@ from trafilatura.utils import load_html
 
 from crawler.normalise.dates import to_utc
 from crawler.normalise.urls import resolve_canonical
-from crawler.pages.article import ExtractedArticle
+from crawler.pages.article import ExtractedArticle, NotAnArticle
 from crawler.pages.metadata import json_ld_article, ld_authors, ld_text, meta_content
 
 # Captions, credits and gallery labels describe pictures, not the story.
@@ -23,10 +23,6 @@ CAPTION_XPATHS = (
     "//*[contains(@class, 'caption') and not(self::body) and not(self::article)]",
     "//*[contains(@class, 'credit') and not(self::body) and not(self::article)]",
 )
-
-
-class NotAnArticle(ValueError):
-    """The page has no extractable article text."""
 
 
 @dataclass(frozen=True)
