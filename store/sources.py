@@ -1,0 +1,73 @@
+"""Sources: the sites a user archives, with their discovery kind and schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Source, utcnow
+
+SOURCE_KINDS = ("feed", "sitemap", "start")
+
+
+class SourceError(ValueError):
+    """A source that does not exist, already exists, or is not valid."""
+
+
+def add_source(session: Session, name: str, kind: str, url: str, **fields: Any) -> Source:
+    """Create a source; `fields` are Source columns (every_seconds, cron, follow, depth...)."""
+    if kind not in SOURCE_KINDS:
+        raise SourceError(f"unknown source kind {kind!r} (one of: {', '.join(SOURCE_KINDS)})")
+    if session.scalars(select(Source).where(Source.name == name)).first() is not None:
+        raise SourceError(f"source {name!r} already exists")
+    source = Source(name=name, kind=kind, url=url, **_checked(fields))
+    session.add(source)
+    session.flush()
+    return source
+
+
+def get_source(session: Session, name: str) -> Source:
+    """The source called `name`; SourceError if there is none."""
+    source = session.scalars(select(Source).where(Source.name == name)).first()
+    if source is None:
+        raise SourceError(f"no source named {name!r} (see `archivist source list`)")
+    return source
+
+
+def list_sources(session: Session, enabled_only: bool = False) -> list[Source]:
+    """All sources by name, or only the enabled ones."""
+    query = select(Source).order_by(Source.name)
+    if enabled_only:
+        query = query.where(Source.enabled.is_(True))
+    return list(session.scalars(query))
+
+
+def update_source(session: Session, name: str, **changes: Any) -> Source:
+    """Change some columns of a source (None values are ignored)."""
+    source = get_source(session, name)
+    for column, value in _checked(changes).items():
+        if value is not None:
+            setattr(source, column, value)
+    source.updated_at = utcnow()
+    session.flush()
+    return source
+
+
+def remove_source(session: Session, name: str) -> None:
+    """Delete a source; its documents and runs stay in the archive (source_id becomes NULL)."""
+    session.delete(get_source(session, name))
+    session.flush()
+
+
+EDITABLE = {"kind", "url", "follow", "depth", "every_seconds", "cron", "enabled", "options"}
+
+
+def _checked(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise SourceError(f"unknown source field(s): {', '.join(sorted(unknown))}")
+    if fields.get("every_seconds") is not None and fields.get("cron") is not None:
+        raise SourceError("give either an interval or a cron expression, not both")
+    return fields
