@@ -1,0 +1,230 @@
+"""Extraction quality on a labelled corpus: trafilatura alone against our pipeline, one run.
+
+    .venv/bin/python bench/extraction_quality.py --corpus ../shared/corpus/wcxb-articles
+
+The corpus holds `html/<id>.html.gz`, `ground-truth.json` ({id: {articleBody, url}}) and
+`snippets.json` ({id: {title, with: [...], without: [...]}}). The metric is the scrapinghub
+article-extraction-benchmark's: `\\w+` tokens (case-sensitive) -> multiset of 4-token shingles
+(a 1-3 token text is one shingle); precision is the mean over pages with a non-empty output,
+recall the mean over all pages, F1 the harmonic mean of the two means.
+
+The baseline is trafilatura's `extract(html, url=...)` with its defaults except
+`include_comments=False` (reader comments are not article text; this is the configuration behind
+the published trafilatura figures for this corpus, and the stronger baseline).
+
+Both extractors run on the same page in the same worker, one after the other, each timed there;
+the time ratio is ours over trafilatura's median milliseconds per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import trafilatura
+
+from crawler.reading import BlockedPage, NotAnArticle, read_article
+
+# Floors for --check-floor: a little under what the pipeline reaches, so quality only goes up.
+FLOORS = {"f1": 0.925, "precision": 0.915, "recall": 0.93, "with_kept": 0.93}
+CEILINGS = {"without_pages": 70, "time_ratio": 2.5}
+
+TOKEN = re.compile(r"\w+")
+SHINGLE = 4
+
+
+@dataclass(frozen=True)
+class PageRun:
+    """One page, read by both extractors."""
+
+    page_id: str
+    baseline: str
+    baseline_ms: float
+    ours: str
+    ours_ms: float
+    ours_outcome: str
+
+
+@dataclass(frozen=True)
+class Scores:
+    """One extractor's figures over the corpus."""
+
+    name: str
+    precision: float
+    recall: float
+    f1: float
+    without_pages: int
+    with_kept: float
+    median_ms: float
+    empty_pages: int
+
+
+def shingles(text: str) -> Counter[tuple[str, ...]]:
+    """The multiset of 4-token shingles of a text (a shorter text is one shingle)."""
+    tokens = TOKEN.findall(text)
+    if not tokens:
+        return Counter()
+    if len(tokens) < SHINGLE:
+        return Counter([tuple(tokens)])
+    return Counter(tuple(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1))
+
+
+def overlap(predicted: str, expected: str) -> tuple[float | None, float]:
+    """Per-page precision (None for an empty output) and recall."""
+    pred, true = shingles(predicted), shingles(expected)
+    hits = sum((pred & true).values())
+    precision = hits / sum(pred.values()) if pred else None
+    recall = hits / sum(true.values()) if true else 0.0
+    return precision, recall
+
+
+def contains(text: str, snippet: str) -> bool:
+    """Whether the snippet's words occur in the text in a row (case and punctuation folded)."""
+    words = TOKEN.findall(snippet.lower())
+    return bool(words) and f" {' '.join(words)} " in f" {' '.join(TOKEN.findall(text.lower()))} "
+
+
+def run_page(page_id: str, path: str, url: str) -> PageRun:
+    """Read one page with both extractors; module-level so the pool can pickle it."""
+    body = gzip.decompress(Path(path).read_bytes())
+    start = time.perf_counter()
+    baseline = trafilatura.extract(body, url=url, include_comments=False) or ""
+    middle = time.perf_counter()
+    try:
+        ours, outcome = read_article(url, body).text, "ok"
+    except (NotAnArticle, BlockedPage) as exc:
+        ours, outcome = "", type(exc).__name__
+    end = time.perf_counter()
+    return PageRun(page_id, baseline, (middle - start) * 1e3, ours, (end - middle) * 1e3, outcome)
+
+
+def score(name: str, outputs: dict[str, str], ms: list[float], corpus: Corpus) -> Scores:
+    """Precision, recall, F1 and snippet figures for one extractor's outputs."""
+    precisions, recalls = [], []
+    for page_id, text in outputs.items():
+        precision, recall = overlap(text, corpus.truth[page_id]["articleBody"])
+        recalls.append(recall)
+        if precision is not None:
+            precisions.append(precision)
+    p = statistics.fmean(precisions) if precisions else 0.0
+    r = statistics.fmean(recalls)
+    leaky = [i for i, t in outputs.items() if any(contains(t, s) for s in corpus.without(i))]
+    kept = [contains(t, s) for i, t in outputs.items() for s in corpus.with_(i)]
+    return Scores(
+        name=name,
+        precision=p,
+        recall=r,
+        f1=2 * p * r / (p + r) if p + r else 0.0,
+        without_pages=len(leaky),
+        with_kept=sum(kept) / len(kept) if kept else 1.0,
+        median_ms=statistics.median(ms),
+        empty_pages=sum(1 for t in outputs.values() if not t.strip()),
+    )
+
+
+class Corpus:
+    """The labelled pages of one corpus folder."""
+
+    def __init__(self, folder: Path, limit: int | None) -> None:
+        self.folder = folder
+        self.truth: dict[str, dict[str, str]] = json.loads(
+            (folder / "ground-truth.json").read_text()
+        )
+        snippets_file = folder / "snippets.json"
+        self.snippets = json.loads(snippets_file.read_text()) if snippets_file.exists() else {}
+        self.ids = sorted(self.truth)[:limit]
+
+    def without(self, page_id: str) -> list[str]:
+        return list(self.snippets.get(page_id, {}).get("without", []))
+
+    def with_(self, page_id: str) -> list[str]:
+        return list(self.snippets.get(page_id, {}).get("with", []))
+
+    def jobs(self) -> Iterable[tuple[str, str, str]]:
+        for page_id in self.ids:
+            path = self.folder / "html" / f"{page_id}.html.gz"
+            yield page_id, str(path), self.truth[page_id]["url"]
+
+
+def run_corpus(corpus: Corpus, workers: int) -> list[PageRun]:
+    """Every page through both extractors, spread over a process pool."""
+    ids, paths, urls = zip(*corpus.jobs(), strict=True)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run_page, ids, paths, urls, chunksize=4))
+
+
+def table(rows: list[Scores], ratio: float) -> str:
+    """A small aligned table of both rows."""
+    head = (
+        f"{'extractor':<24}{'P':>7}{'R':>7}{'F1':>7}{'without':>9}{'with':>8}{'ms':>7}{'empty':>7}"
+    )
+    lines = [head]
+    for s in rows:
+        lines.append(
+            f"{s.name:<24}{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+            f"{s.without_pages:>9d}{s.with_kept:>8.1%}{s.median_ms:>7.1f}{s.empty_pages:>7d}"
+        )
+    lines.append(f"time ratio (ours / trafilatura, median ms per page): {ratio:.2f}")
+    return "\n".join(lines)
+
+
+def floor_failures(ours: Scores, ratio: float) -> list[str]:
+    """Which stored floors (and ceilings) the pipeline's figures break."""
+    figures = {**asdict(ours), "time_ratio": ratio}
+    failures = [f"{k} {figures[k]:.4f} < floor {v}" for k, v in FLOORS.items() if figures[k] < v]
+    failures += [f"{k} {figures[k]} > ceiling {v}" for k, v in CEILINGS.items() if figures[k] > v]
+    return failures
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True, help="the corpus folder")
+    parser.add_argument("--limit", type=int, help="only the first N pages (by id)")
+    parser.add_argument("--check-floor", action="store_true", help="exit 1 below the floors")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--dump", type=Path, help="write every page's two outputs to this JSON")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.check_floor and args.limit:
+        sys.exit("--check-floor measures the whole corpus: drop --limit")
+    corpus = Corpus(args.corpus, args.limit)
+    runs = run_corpus(corpus, args.jobs)
+    baseline = score(
+        f"trafilatura {trafilatura.__version__}",
+        {r.page_id: r.baseline for r in runs},
+        [r.baseline_ms for r in runs],
+        corpus,
+    )
+    ours = score("archivist", {r.page_id: r.ours for r in runs}, [r.ours_ms for r in runs], corpus)
+    if args.dump:
+        args.dump.write_text(json.dumps([asdict(r) for r in runs], ensure_ascii=False, indent=1))
+    ratio = ours.median_ms / baseline.median_ms
+    if args.json:
+        report = {"pages": len(runs), "baseline": asdict(baseline), "ours": asdict(ours)}
+        print(json.dumps({**report, "time_ratio": ratio}, indent=2))
+    else:
+        print(f"{len(runs)} pages from {args.corpus}")
+        print(table([baseline, ours], ratio))
+    failures = floor_failures(ours, ratio) if args.check_floor else []
+    for failure in failures:
+        print(f"below floor: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
