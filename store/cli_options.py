@@ -35,7 +35,7 @@ def one_line_errors(func: F) -> F:
         except SQLAlchemyError as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             url = kwargs.get("db_url")
-            if url:
+            if url and "://" in str(url):  # a bare SQLite path has no password
                 message = message.replace(str(url), safe_url(str(url)))
             raise click.ClickException(f"database error: {message}") from exc
 

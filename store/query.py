@@ -119,8 +119,8 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
 
 
 def _check_start(tokens: list[Token]) -> None:
-    first = next(t for t in tokens if not _is_noise(t) and t.value != "(")
-    word = first.value.upper()
+    first = next((t for t in tokens if not _is_noise(t) and t.value != "("), None)
+    word = first.value.upper() if first else "("
     if word not in READ_STARTS:
         raise RefusedSQL(f"only SELECT, WITH … SELECT and EXPLAIN are allowed, not {word}")
 

@@ -279,3 +279,18 @@ def test_a_parameter_can_be_cast_on_postgresql(archive: str) -> None:
     )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"n": 42, "s": "a:b"}
+
+
+def test_a_sql_error_is_one_line_also_with_a_bare_path(archive: str) -> None:
+    db = archive.removeprefix("sqlite:///") if archive.startswith("sqlite") else archive
+    result = run("SELECT nope FROM documents", "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: database error: ") and result.stderr.count("\n") == 1
+    assert "nope" in result.stderr
+
+
+def test_a_password_never_appears_in_errors() -> None:
+    result = run("SELECT 1", "--db", "postgresql+psycopg://reader:s3cret-pw@127.0.0.1:9/none")
+    assert result.exit_code == 1
+    assert "s3cret-pw" not in result.output
+    assert result.stderr.count("\n") == 1
