@@ -6,11 +6,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from store.records import ArticleSnapshot, Recorded
+from store.revisits import KnownDocument
 
 KEPT_HEADERS = (
     "content-type", "content-length", "content-language", "etag", "last-modified", "date",
     "cache-control", "expires", "location", "retry-after", "server", "x-robots-tag",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An article URL as a feed, sitemap or section page listed it."""
+
+    url: str
+    modified_at: datetime | None = None
+    news_title: str | None = None
+    news_keywords: str | None = None
+    news_published_at: datetime | None = None
 
 
 @dataclass
@@ -24,7 +36,10 @@ class FetchedPage:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     error: str | None = None
+    listing: Listing | None = None  # how discovery listed it, if it did
+    known: KnownDocument | None = None  # the archive's record of it, for revisits
     # filled by the pipeline
     snapshot: ArticleSnapshot | None = None
     recorded: Recorded | None = None
     outcome: str | None = None
+    redirected: bool = False  # a known document at the requested URL now redirects elsewhere

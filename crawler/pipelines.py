@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from crawler.items import FetchedPage
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
-from crawler.reading import BlockedPage, NotAnArticle, read_article
-from store.archive import record_failure, record_snapshot
+from crawler.reading import EXTRACTOR_VERSION, BlockedPage, NotAnArticle, read_article
+from crawler.settings import parse_duration
+from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
+from store.blobs import digest_of
 from store.db import open_archive, transaction
 from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
+from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
 
 
 def read_fetched(item: FetchedPage) -> ArticleSnapshot:
@@ -50,10 +56,49 @@ def settle(item: FetchedPage, result: ArticleSnapshot | FetchProblem) -> None:
 
 
 def record_page(
-    engine: Engine, item: FetchedPage, run_id: int | None = None, source_id: int | None = None
+    engine: Engine,
+    item: FetchedPage,
+    run_id: int | None = None,
+    source_id: int | None = None,
+    policy: RevisitPolicy | None = None,
 ) -> Recorded:
     """Write one read page in one transaction: a capture, and a version if it changed."""
-    capture = CaptureRecord(
+    capture = _capture(item, run_id)
+    with transaction(engine) as session:
+        if item.snapshot is not None:
+            recorded = record_snapshot(session, item.snapshot, capture, source_id)
+            _note_redirect(session, item, item.snapshot.url, run_id, policy)
+        else:
+            outcome = Outcome(item.outcome or Outcome.ERROR.value)
+            recorded = record_failure(session, capture, outcome, canonical_url(item.requested_url))
+            if outcome is Outcome.REDIRECTED and item.final_url:
+                item.redirected = mark_redirected(
+                    session, canonical_url(item.requested_url), canonical_url(item.final_url)
+                )
+        _after_check(session, item, recorded, policy)
+        return recorded
+
+
+def record_unchanged_page(
+    engine: Engine, item: FetchedPage, run_id: int | None, policy: RevisitPolicy | None
+) -> Recorded | None:
+    """Record a revisit whose body is byte-identical to the last capture, without reading it."""
+    known = item.known
+    if known is None or not item.body or item.status != 200:
+        return None
+    if canonical_url(item.final_url or item.requested_url) != known.url:
+        return None
+    if known.extractor_version != EXTRACTOR_VERSION or known.last_digest != digest_of(item.body):
+        return None
+    with transaction(engine) as session:
+        recorded = record_unchanged(session, _capture(item, run_id), known.url, known.last_digest)
+        if recorded is not None:
+            _after_check(session, item, recorded, policy)
+        return recorded
+
+
+def _capture(item: FetchedPage, run_id: int | None) -> CaptureRecord:
+    return CaptureRecord(
         requested_url=item.requested_url,
         fetched_at=item.fetched_at,
         final_url=item.final_url,
@@ -63,17 +108,53 @@ def record_page(
         error=item.error,
         crawl_run_id=run_id,
     )
-    with transaction(engine) as session:
-        if item.snapshot is not None:
-            return record_snapshot(session, item.snapshot, capture, source_id)
-        outcome = Outcome(item.outcome or Outcome.ERROR.value)
-        return record_failure(session, capture, outcome, canonical_url(item.requested_url))
+
+
+def _note_redirect(
+    session: Session,
+    item: FetchedPage,
+    target_url: str,
+    run_id: int | None,
+    policy: RevisitPolicy | None,
+) -> None:
+    """A known document whose URL now redirects to another article: say so, with evidence."""
+    if not item.final_url or item.final_url == item.requested_url:
+        return
+    old_url = canonical_url(item.requested_url)
+    if old_url == target_url or known_document(session, old_url) is None:
+        return
+    evidence = replace(_capture(item, run_id), body=None)
+    recorded = record_failure(session, evidence, Outcome.REDIRECTED, old_url)
+    item.redirected = mark_redirected(session, old_url, target_url)
+    if policy is not None and recorded.document_id is not None:
+        schedule_next_check(session, recorded.document_id, policy, item.fetched_at)
+
+
+def _after_check(
+    session: Session, item: FetchedPage, recorded: Recorded, policy: RevisitPolicy | None
+) -> None:
+    """Keep the listing's news fields and schedule the document's next check."""
+    if recorded.document_id is None:
+        return
+    listing = item.listing
+    if listing is not None:
+        note_listing(
+            session,
+            recorded.document_id,
+            modified_at=listing.modified_at,
+            news_title=listing.news_title,
+            news_keywords=listing.news_keywords,
+            news_published_at=listing.news_published_at,
+        )
+    if policy is not None:
+        schedule_next_check(session, recorded.document_id, policy, item.fetched_at)
 
 
 class ArchivePipeline:
     """Reads each fetched page and records it; attaches the outcome to the item."""
 
     def __init__(self, settings: dict[str, Any]) -> None:
+        self.policy = revisit_policy(settings)
         self.store: bool = settings["ARCHIVIST_STORE"]
         self.url: str | None = settings["ARCHIVIST_DB_URL"]
         self.workers: int = settings["ARCHIVIST_EXTRACT_WORKERS"]
@@ -90,7 +171,7 @@ class ArchivePipeline:
         if self.store:
             self.engine = open_archive(self.url)
         if self.workers > 0:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_quiet_worker)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -99,12 +180,18 @@ class ArchivePipeline:
             self.engine.dispose()
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
-        try:
-            settle(item, await self._read(item))
-        except FetchProblem as problem:
-            settle(item, problem)
         if self.engine is not None:
-            item.recorded = record_page(self.engine, item, self.run_id, self.source_id)
+            item.recorded = record_unchanged_page(self.engine, item, self.run_id, self.policy)
+        if item.recorded is None:
+            try:
+                settle(item, await self._read(item))
+            except FetchProblem as problem:
+                settle(item, problem)
+            if self.engine is not None:
+                item.recorded = record_page(
+                    self.engine, item, self.run_id, self.source_id, self.policy
+                )
+        if item.recorded is not None:
             item.outcome = item.recorded.outcome.value
         return item
 
@@ -112,3 +199,21 @@ class ArchivePipeline:
         if self.pool is None:
             return read_fetched(item)
         return await asyncio.wrap_future(self.pool.submit(read_fetched, item))
+
+
+def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
+    """The revisit bounds from ARCHIVIST_REVISIT_* settings (durations like 15m or seconds)."""
+    return RevisitPolicy(
+        min_seconds=_seconds(settings.get("ARCHIVIST_REVISIT_MIN", 900)),
+        max_seconds=_seconds(settings.get("ARCHIVIST_REVISIT_MAX", 30 * 86400)),
+        factor=float(settings.get("ARCHIVIST_REVISIT_FACTOR", 0.25)),
+    )
+
+
+def _seconds(value: Any) -> float:
+    return float(parse_duration(value)) if isinstance(value, str) else float(value)
+
+
+def _quiet_worker() -> None:
+    """Extraction workers leave Ctrl-C to the crawl, which shuts them down gracefully."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib.metadata import version
 from typing import Any
 
@@ -34,12 +35,27 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "ARCHIVIST_EXTRACT_WORKERS": 0,  # processes for extraction; 0 = in the crawl process
     "ARCHIVIST_CRAWL_RUN_ID": None,
     "ARCHIVIST_SOURCE_ID": None,
+    "ARCHIVIST_LIMIT": 0,  # most article pages one crawl fetches; 0 = no limit
+    "ARCHIVIST_REVISIT_MIN": 15 * 60,  # seconds: the shortest wait before re-checking an article
+    "ARCHIVIST_REVISIT_MAX": 30 * 86400,  # seconds: the longest wait, for long-stable articles
+    "ARCHIVIST_REVISIT_FACTOR": 0.25,  # wait = this x how long the content has been stable
+    "ARCHIVIST_REVISIT_ALL": False,  # True: re-check every known article of the source now
+    "ARCHIVIST_RETRY_AFTER_MAX": 120,  # seconds: longest Retry-After (429/503) honoured
+    "ARCHIVIST_PROGRESS_SECONDS": 5,  # how often a running crawl writes its counts to its run
 }
+
+# Scrapy's own middlewares stay; these add archivist's politeness and revisit logic.
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {
+    "crawler.middlewares.known.KnownDocumentsMiddleware": 50,
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 560,
+}
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then ARCHIVIST_USER_AGENT from the environment, then command-line overrides."""
     settings = dict(SCRAPY_SETTINGS)
+    settings["DOWNLOADER_MIDDLEWARES"] = dict(DOWNLOADER_MIDDLEWARES)
     if os.environ.get("ARCHIVIST_USER_AGENT"):
         settings["USER_AGENT"] = os.environ["ARCHIVIST_USER_AGENT"]
     settings.update(overrides or {})
@@ -67,3 +83,14 @@ def _convert(raw: str) -> Any:
         except ValueError:
             continue
     return raw
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in `30s`, `15m`, `1h`, `1d`, `2w`, `1h30m` or a bare number of seconds."""
+    raw = text.strip().lower()
+    if raw.isdigit():
+        return int(raw)
+    parts = re.findall(r"(\d+)\s*([smhdw])", raw)
+    if not parts or re.sub(r"(\d+)\s*([smhdw])", "", raw).strip():
+        raise ValueError(f"not a duration: {text!r} (e.g. 30s, 15m, 1h, 1d)")
+    return sum(int(count) * DURATION_UNITS[unit] for count, unit in parts)

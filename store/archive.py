@@ -6,6 +6,8 @@ so one page is written all-or-nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -53,15 +55,45 @@ def record_failure(
 ) -> Recorded:
     """Store a fetch that made no version (error, gone, blocked, not modified, redirected)."""
     document = _existing_document(session, document_url) if document_url else None
+    version = None
     if document is not None:
         _apply_failure(document, capture, outcome)
-    row = _insert_capture(session, capture, outcome, document.id if document else None, None)
+        if outcome is Outcome.NOT_MODIFIED:  # the server vouches the content is unchanged
+            version = _latest_version(session, document)
+            if version is not None:
+                version.last_seen_at = max(version.last_seen_at, capture.fetched_at)
+    version_id = version.id if version is not None else None
+    row = _insert_capture(session, capture, outcome, document.id if document else None, version_id)
     version_no = document.version_count or None if document else None
     return Recorded(
         outcome=outcome,
         capture_id=row.id,
         document_id=document.id if document else None,
         version_no=version_no,
+    )
+
+
+def record_unchanged(
+    session: Session, capture: CaptureRecord, document_url: str, digest: str
+) -> Recorded | None:
+    """Store a fetch whose body is byte-identical to the last one: no extraction needed.
+
+    `digest` is the body's digest, already stored as a blob. None if the document has no
+    version to confirm (the caller then reads the page normally).
+    """
+    document = _existing_document(session, document_url)
+    latest = _latest_version(session, document) if document is not None else None
+    if document is None or latest is None:
+        return None
+    latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
+    _mark_live(document, capture, changed=False)
+    row = _insert_capture(session, capture, Outcome.UNCHANGED, document.id, latest.id, digest)
+    return Recorded(
+        outcome=Outcome.UNCHANGED,
+        capture_id=row.id,
+        document_id=document.id,
+        version_no=latest.version_no,
+        content_hash=latest.content_hash,
     )
 
 
@@ -73,6 +105,24 @@ def mark_redirected(session: Session, document_url: str, target_url: str) -> boo
         .values(status=DocumentStatus.REDIRECTED.value, redirect_url=target_url)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_reading(
+    session: Session, document_id: int, snapshot: ArticleSnapshot, seen_at: datetime
+) -> int | None:
+    """Store a new reading of a stored page (re-extraction); the new version number, or None.
+
+    A version only if the content hash differs from the latest, by the same rule as a fetch.
+    No capture is written (nothing was fetched) and the document's status is left alone.
+    """
+    document = session.scalars(
+        select(Document).where(Document.id == document_id).with_for_update()
+    ).one()
+    latest = _latest_version(session, document)
+    if latest is not None and latest.content_hash == snapshot.content_hash:
+        return None
+    seen = CaptureRecord(requested_url=document.url, fetched_at=seen_at)
+    return _append_version(session, document, snapshot, seen).version_no
 
 
 # --- documents --------------------------------------------------------------------------------
@@ -161,8 +211,10 @@ def _insert_capture(
     outcome: Outcome,
     document_id: int | None,
     version_id: int | None,
+    digest: str | None = None,
 ) -> Capture:
-    digest = put_blob(session, capture.body) if capture.body is not None else None
+    if digest is None and capture.body is not None:
+        digest = put_blob(session, capture.body)
     row = Capture(
         document_id=document_id,
         crawl_run_id=capture.crawl_run_id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from crawler.cli.crawl import crawl, runs
 from crawler.cli.fetch import fetch
+from crawler.cli.sources import source
 
-COMMANDS: list[click.Command] = [fetch]
+COMMANDS: list[click.Command] = [fetch, source, crawl, runs]

@@ -10,7 +10,8 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.items import KEPT_HEADERS, FetchedPage
+from crawler.items import KEPT_HEADERS, FetchedPage, Listing
+from crawler.middlewares.known import KNOWN_META, Skipped
 
 
 def kept_headers(response: Response) -> dict[str, str]:
@@ -32,6 +33,8 @@ def page_from_response(response: Response, requested_url: str) -> FetchedPage:
         status=response.status,
         headers=kept_headers(response),
         body=response.body,
+        listing=response.meta.get("listing"),
+        known=response.meta.get(KNOWN_META),
     )
 
 
@@ -41,31 +44,70 @@ def page_from_failure(failure: Failure, requested_url: str) -> FetchedPage:
     if response is not None:
         return page_from_response(response, requested_url)
     reason = f"{failure.type.__name__}: {failure.getErrorMessage()}" if failure.type else "error"
-    return FetchedPage(requested_url=requested_url, fetched_at=datetime.now(UTC), error=reason)
+    request = getattr(failure, "request", None)
+    meta = request.meta if request is not None else {}
+    return FetchedPage(
+        requested_url=requested_url,
+        fetched_at=datetime.now(UTC),
+        error=reason,
+        listing=meta.get("listing"),
+        known=meta.get(KNOWN_META),
+    )
 
 
 class ArticleSpider(scrapy.Spider):
-    """Fetches the URLs it is given, nothing else."""
+    """Fetches the URLs it is given; subclasses add discovery requests before them."""
 
     name = "article"
+    refetch_duplicates = True  # `fetch A A` fetches twice; a source crawl fetches once
 
-    def __init__(self, urls: list[str], **kwargs: Any) -> None:
+    def __init__(self, urls: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
         super().__init__(**kwargs)
         self.urls = list(urls)
+        self.discovery_errors: list[str] = []
+        self.listed: set[str] = set()
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        for request in self.discovery_requests():
+            yield request
         for url in self.urls:
-            yield scrapy.Request(
-                url,
-                callback=self.parse,
-                errback=self.failed,
-                cb_kwargs={"requested_url": url},
-                dont_filter=True,
-            )
+            yield self.article_request(url, revisit=True)
 
-    def parse(self, response: Response, requested_url: str) -> Iterator[FetchedPage]:
+    def discovery_requests(self) -> Iterator[scrapy.Request]:
+        """Requests for feeds, sitemaps or section pages: none for a plain URL list."""
+        return iter(())
+
+    def article_request(
+        self, url: str, listing: Listing | None = None, revisit: bool = False, **cb_kwargs: Any
+    ) -> scrapy.Request:
+        """A request for one article; its response becomes a FetchedPage."""
+        return scrapy.Request(
+            url,
+            callback=self.parse,
+            errback=self.failed,
+            cb_kwargs={"requested_url": url, **cb_kwargs},
+            meta={"article": True, "listing": listing, "revisit": revisit},
+            dont_filter=self.refetch_duplicates,
+        )
+
+    def listed_article(self, listing: Listing, **cb_kwargs: Any) -> Iterator[scrapy.Request]:
+        """The request for an article discovery found, once per URL per crawl."""
+        if listing.url in self.listed:
+            return
+        self.listed.add(listing.url)
+        self.crawler.stats.inc_value("archivist/discovered")
+        yield self.article_request(listing.url, listing, **cb_kwargs)
+
+    def discovery_failed(self, what: str, reason: str) -> None:
+        """Note a feed/sitemap/section page that could not be used: the run fails."""
+        self.discovery_errors.append(f"{what}: {reason}")
+        self.logger.error("discovery failed: %s: %s", what, reason)
+
+    def parse(self, response: Response, requested_url: str, **_: Any) -> Iterator[Any]:
         yield page_from_response(response, requested_url)
 
     def failed(self, failure: Failure) -> Iterator[FetchedPage]:
+        if isinstance(failure.value, Skipped):
+            return
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
         yield page_from_failure(failure, request.cb_kwargs["requested_url"])

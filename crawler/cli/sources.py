@@ -1,0 +1,403 @@
+"""`archivist source ...`: the sites a user archives, how they are discovered, and when."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session
+
+from crawler.settings import parse_duration, parse_overrides
+from store.cli_options import db_option, one_line_errors
+from store.db import open_archive, transaction
+from store.models import Source
+from store.sources import (
+    SourceError,
+    add_source,
+    get_source,
+    list_sources,
+    remove_source,
+    update_source,
+)
+
+KIND_OPTIONS = {"feed": "feed", "sitemap": "sitemap", "start": "start"}
+MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
+
+
+@contextmanager
+def archive_session(db_url: str | None) -> Iterator[Session]:
+    """One transaction on the archive; SourceError becomes a one-line error."""
+    engine = open_archive(db_url)
+    try:
+        with transaction(engine) as session:
+            yield session
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+
+
+# --- validation: shared by the options and `source import` ------------------------------------
+
+
+def schedule_fields(every: str | None, cron: str | None) -> dict[str, Any]:
+    """`every_seconds` / `cron` columns from `--every` / `--cron`; exactly one may be given."""
+    if every and cron:
+        raise click.UsageError("give either --every or --cron, not both")
+    if every:
+        try:
+            seconds = parse_duration(every)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if seconds <= 0:
+            raise click.UsageError("--every must be longer than zero")
+        return {"every_seconds": seconds, "cron": None}
+    if cron:
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise click.UsageError(f"not a cron expression {cron!r}: {exc}") from exc
+        return {"every_seconds": None, "cron": cron}
+    return {}
+
+
+def discovery_fields(
+    feed: str | None,
+    sitemap: str | None,
+    start: str | None,
+    follow: str | None,
+    depth: int | None,
+) -> dict[str, Any]:
+    """`kind`, `url`, `follow`, `depth` columns from `--feed` / `--sitemap` / `--start`."""
+    given = {kind: url for kind, url in (("feed", feed), ("sitemap", sitemap), ("start", start))}
+    chosen = {kind: url for kind, url in given.items() if url}
+    if len(chosen) > 1:
+        raise click.UsageError("give one of --feed, --sitemap or --start")
+    if (follow is not None or depth is not None) and chosen and "start" not in chosen:
+        raise click.UsageError("--follow and --depth go with --start")
+    fields: dict[str, Any] = {}
+    for kind, url in chosen.items():
+        fields.update(kind=kind, url=_checked_url(url))
+    if follow is not None:
+        fields["follow"] = _checked_pattern(follow)
+    if depth is not None:
+        if not 1 <= depth <= MAX_DEPTH:
+            raise click.UsageError(f"--depth must be between 1 and {MAX_DEPTH}")
+        fields["depth"] = depth
+    return fields
+
+
+def _checked_url(url: str) -> str:
+    if not url.lower().startswith(("http://", "https://")):
+        raise click.UsageError(f"not an http(s) URL: {url}")
+    return url
+
+
+def _checked_pattern(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise click.UsageError(f"--follow is not a regular expression: {exc}") from exc
+    return pattern
+
+
+def settings_option(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """Per-source crawl settings from `-s NAME=VALUE` pairs."""
+    try:
+        return parse_overrides(pairs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def describe(source: Source) -> dict[str, Any]:
+    """A source as plain data (the JSON of `source list --json` / `show --json`)."""
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "url": source.url,
+        "follow": source.follow,
+        "depth": source.depth,
+        "every": schedule_text(source),
+        "every_seconds": source.every_seconds,
+        "cron": source.cron,
+        "enabled": source.enabled,
+        "settings": (source.options or {}).get("settings", {}),
+        "created_at": source.created_at.isoformat(),
+        "updated_at": source.updated_at.isoformat(),
+    }
+
+
+def schedule_text(source: Source) -> str:
+    """`every 15m`, `cron 0 * * * *` or `manual`."""
+    if source.cron:
+        return f"cron {source.cron}"
+    if source.every_seconds:
+        return f"every {duration_text(source.every_seconds)}"
+    return "manual"
+
+
+def duration_text(seconds: int) -> str:
+    """The shortest exact spelling: 900 -> 15m, 86400 -> 1d, 90 -> 90s."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+# --- commands --------------------------------------------------------------------------------
+
+discovery_options = [
+    click.option("--feed", metavar="URL", help="An RSS or Atom feed listing the articles."),
+    click.option("--sitemap", metavar="URL", help="A sitemap, sitemap index or news sitemap."),
+    click.option("--start", metavar="URL", help="A section page whose links lead to articles."),
+    click.option("--follow", metavar="REGEX", help="With --start: follow links matching this."),
+    click.option("--depth", type=int, help="With --start: link levels to follow [default: 1]."),
+    click.option("--every", metavar="DURATION", help="Crawl interval: 30s, 15m, 1h, 1d..."),
+    click.option("--cron", metavar="EXPR", help="Crawl schedule as a crontab line: '0 * * * *'."),
+    click.option(
+        "-s",
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A crawl setting for this source only (see 'Crawl settings'); repeatable.",
+    ),
+]
+
+
+def with_discovery_options(func: Any) -> Any:
+    for option in reversed(discovery_options):
+        func = option(func)
+    return func
+
+
+@click.group("source")
+def source() -> None:
+    """Add, list, change and remove the sources (sites) the archive crawls."""
+
+
+@source.command("add")
+@click.argument("name")
+@with_discovery_options
+@db_option
+@one_line_errors
+def source_add(name: str, db_url: str | None, **options: Any) -> None:
+    """Add a source: one of --feed/--sitemap/--start, and --every or --cron.
+
+    \b
+    archivist source add worlddaily --feed https://worlddaily.example/feed/ --every 15m
+    archivist source add minsk --start https://minsk.example/politics/ \\
+        --follow '/20\\d\\d/\\d\\d/' --depth 2 --cron '0 * * * *'
+    """
+    fields = _fields(options)
+    if "kind" not in fields:
+        raise click.UsageError("give one of --feed URL, --sitemap URL or --start URL")
+    if not fields.get("every_seconds") and not fields.get("cron"):
+        raise click.UsageError("give a schedule: --every DURATION or --cron EXPR")
+    with archive_session(db_url) as session:
+        kind, url = fields.pop("kind"), fields.pop("url")
+        added = add_source(session, name, kind, url, **fields)
+        click.echo(f"added {added.name}: {added.kind} {added.url}, {schedule_text(added)}")
+
+
+def _fields(options: dict[str, Any]) -> dict[str, Any]:
+    fields = discovery_fields(
+        options["feed"], options["sitemap"], options["start"], options["follow"], options["depth"]
+    )
+    fields.update(schedule_fields(options["every"], options["cron"]))
+    if options["settings"]:
+        fields["options"] = {"settings": settings_option(options["settings"])}
+    return fields
+
+
+@source.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@db_option
+@one_line_errors
+def source_list(as_json: bool, db_url: str | None) -> None:
+    """List the sources with their kind, URL, schedule and state."""
+    with archive_session(db_url) as session:
+        rows = [describe(s) for s in list_sources(session)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no sources yet: add one with `archivist source add`")
+    for row in rows:
+        state = "" if row["enabled"] else "  (disabled)"
+        click.echo(f"{row['name']:<20} {row['kind']:<8} {row['every']:<18} {row['url']}{state}")
+
+
+@source.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@db_option
+@one_line_errors
+def source_show(name: str, as_json: bool, db_url: str | None) -> None:
+    """Show one source in full."""
+    with archive_session(db_url) as session:
+        row = describe(get_source(session, name))
+    if as_json:
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    for key, value in row.items():
+        if key not in ("every_seconds", "cron") and value not in (None, {}, ""):
+            click.echo(f"{key + ':':<12} {value}")
+
+
+@source.command("edit")
+@click.argument("name")
+@with_discovery_options
+@db_option
+@one_line_errors
+def source_edit(name: str, db_url: str | None, **options: Any) -> None:
+    """Change a source: give only the options that change (-s adds or replaces settings)."""
+    fields = _fields(options)
+    if not fields:
+        raise click.UsageError("nothing to change: give at least one option")
+    with archive_session(db_url) as session:
+        if "options" in fields:
+            current = dict(get_source(session, name).options or {})
+            merged = {**current.get("settings", {}), **fields["options"]["settings"]}
+            fields["options"] = {**current, "settings": merged}
+        _apply(session, name, fields)
+        click.echo(f"changed {name}")
+
+
+def _apply(session: Session, name: str, fields: dict[str, Any]) -> Source:
+    """update_source, plus clearing the other schedule kind (it ignores None values)."""
+    changed = update_source(session, name, **{k: v for k, v in fields.items() if v is not None})
+    if fields.get("every_seconds"):
+        changed.cron = None
+    if fields.get("cron"):
+        changed.every_seconds = None
+    return changed
+
+
+@source.command("disable")
+@click.argument("name")
+@db_option
+@one_line_errors
+def source_disable(name: str, db_url: str | None) -> None:
+    """Stop crawling a source on schedule (its archive stays; `archivist crawl` still works)."""
+    with archive_session(db_url) as session:
+        update_source(session, name, enabled=False)
+    click.echo(f"disabled {name}")
+
+
+@source.command("enable")
+@click.argument("name")
+@db_option
+@one_line_errors
+def source_enable(name: str, db_url: str | None) -> None:
+    """Crawl a disabled source on schedule again."""
+    with archive_session(db_url) as session:
+        update_source(session, name, enabled=True)
+    click.echo(f"enabled {name}")
+
+
+@source.command("remove")
+@click.argument("name")
+@db_option
+@one_line_errors
+def source_remove(name: str, db_url: str | None) -> None:
+    """Delete a source. Its documents, versions and runs stay in the archive."""
+    with archive_session(db_url) as session:
+        remove_source(session, name)
+    click.echo(f"removed {name}")
+
+
+@source.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@one_line_errors
+def source_import(file: Path, db_url: str | None) -> None:
+    """Add or update the sources declared in a TOML file; running it twice changes nothing.
+
+    \b
+    [sources.worlddaily]
+    feed = "https://worlddaily.example/feed/"
+    every = "15m"
+    [sources.minsk]
+    start = "https://minsk.example/politics/"
+    follow = '/20\\d\\d/\\d\\d/'
+    depth = 2
+    cron = "0 * * * *"
+    enabled = true            # optional
+    settings = { DOWNLOAD_DELAY = 1 }   # optional
+    """
+    declared = read_declarations(file)
+    with archive_session(db_url) as session:
+        existing = {s.name: s for s in list_sources(session)}
+        tally = {"added": 0, "changed": 0, "unchanged": 0}
+        for name, fields in declared.items():
+            tally[_import_one(session, existing.get(name), name, fields)] += 1
+    click.echo(", ".join(f"{count} {what}" for what, count in tally.items()))
+
+
+IMPORT_KEYS = {
+    "feed",
+    "sitemap",
+    "start",
+    "follow",
+    "depth",
+    "every",
+    "cron",
+    "enabled",
+    "settings",
+}
+
+
+def read_declarations(file: Path) -> dict[str, dict[str, Any]]:
+    """Each `[sources.NAME]` table as Source column values, validated."""
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise click.UsageError(f"{file}: not valid TOML: {exc}") from exc
+    tables = data.get("sources")
+    if not isinstance(tables, dict) or not tables:
+        raise click.UsageError(f"{file}: no [sources.NAME] tables")
+    return {name: _declared(file, name, table) for name, table in tables.items()}
+
+
+def _declared(file: Path, name: str, table: Any) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise click.UsageError(f"{file}: sources.{name} is not a table")
+    unknown = set(table) - IMPORT_KEYS
+    if unknown:
+        raise click.UsageError(f"{file}: sources.{name}: unknown key(s) {', '.join(unknown)}")
+    try:
+        fields = discovery_fields(
+            table.get("feed"), table.get("sitemap"), table.get("start"),
+            table.get("follow"), table.get("depth"),
+        )  # fmt: skip
+        fields.update(schedule_fields(table.get("every"), table.get("cron")))
+    except click.UsageError as exc:
+        raise click.UsageError(f"{file}: sources.{name}: {exc.message}") from exc
+    if "kind" not in fields or not (fields.get("every_seconds") or fields.get("cron")):
+        raise click.UsageError(f"{file}: sources.{name} needs feed/sitemap/start and every/cron")
+    fields.setdefault("follow", None)
+    fields.setdefault("depth", 1)
+    fields["enabled"] = bool(table.get("enabled", True))
+    fields["options"] = {"settings": dict(table.get("settings") or {})}
+    return fields
+
+
+def _import_one(session: Session, current: Source | None, name: str, fields: dict[str, Any]) -> str:
+    if current is None:
+        values = dict(fields)
+        add_source(session, name, values.pop("kind"), values.pop("url"), **values)
+        return "added"
+    if all(getattr(current, column) == value for column, value in fields.items()):
+        return "unchanged"
+    _apply(session, name, fields)
+    if fields["follow"] is None:
+        current.follow = None
+    return "changed"

@@ -1,0 +1,1 @@
+"""Discovery: pure parsers turning feeds, sitemaps and section pages into article listings."""

@@ -1,0 +1,49 @@
+"""RSS 2.0, RSS 1.0 and Atom feeds to listings, with feedparser (after the entity check)."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin
+
+import feedparser
+
+from crawler.discovery.xmlsafety import DiscoveryError, refuse_entities
+from crawler.items import Listing
+
+
+def read_feed(body: bytes, url: str) -> list[Listing]:
+    """The articles a feed lists, newest information first as the feed gives them."""
+    refuse_entities(body)
+    # Bytes, never a string: feedparser fetches a string that looks like a URL.
+    parsed = feedparser.parse(
+        body,
+        response_headers={"content-location": url},
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    if not parsed.entries and (parsed.bozo or not parsed.version):
+        reason = parsed.get("bozo_exception") or "no feed elements"
+        raise DiscoveryError(f"not a valid RSS/Atom feed: {reason}")
+    listings = (_listing(entry, url) for entry in parsed.entries)
+    return [listing for listing in listings if listing is not None]
+
+
+def _listing(entry: Any, feed_url: str) -> Listing | None:
+    link = entry.get("feedburner_origlink") or entry.get("link")
+    if not link:
+        return None
+    target = urljoin(feed_url, str(link).strip())
+    if not target.startswith(("http://", "https://")):
+        return None
+    published = _utc(entry.get("published_parsed"))
+    return Listing(url=target, modified_at=_utc(entry.get("updated_parsed")) or published)
+
+
+def _utc(value: time.struct_time | None) -> datetime | None:
+    """feedparser's struct_time is already UTC."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(value), UTC)

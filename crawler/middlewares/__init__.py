@@ -1,0 +1,1 @@
+"""archivist's downloader middlewares: revisit decisions and politeness Scrapy lacks."""

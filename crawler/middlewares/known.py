@@ -1,0 +1,90 @@
+"""Decide, per article request, whether the archive needs it and how to ask for it.
+
+Known articles a feed or sitemap lists as unchanged are skipped; due revisits and changed
+ones are fetched with If-None-Match / If-Modified-Since from their last capture.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Self
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from crawler.items import Listing
+from crawler.normalise.urls import canonical_url
+from store.db import make_engine
+from store.revisits import KnownDocument, known_document
+
+KNOWN_META = "archivist_known"
+
+
+class Skipped(IgnoreRequest):
+    """An article request the crawl does not need (archived and unchanged, or over --limit)."""
+
+
+class KnownDocumentsMiddleware:
+    """Skips unchanged known articles, adds conditional headers, applies ARCHIVIST_LIMIT."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("ARCHIVIST_STORE") or settings.get("ARCHIVIST_SOURCE_ID") is None:
+            raise NotConfigured  # only source crawls that store consult the archive
+        self.url: str = settings["ARCHIVIST_DB_URL"]
+        self.limit = settings.getint("ARCHIVIST_LIMIT")
+        self.revisit_all = settings.getbool("ARCHIVIST_REVISIT_ALL")
+        self.stats = crawler.stats
+        self.scheduled = 0
+        self.engine: Engine | None = None
+        crawler.signals.connect(self.open, signal=signals.spider_opened)
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def open(self) -> None:
+        self.engine = make_engine(self.url)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def process_request(self, request: Request) -> None:
+        # Redirects and retries come back through here with the meta already set.
+        if not request.meta.get("article") or KNOWN_META in request.meta:
+            return
+        known = self._lookup(canonical_url(request.url))
+        if known is not None and not self._worth_fetching(known, request):
+            self.stats.inc_value("archivist/skipped_unchanged")
+            raise Skipped("archived and unchanged according to its listing")
+        if self.limit and self.scheduled >= self.limit:
+            raise Skipped("over the crawl's --limit")
+        self.scheduled += 1
+        self.stats.inc_value("archivist/scheduled")
+        request.meta[KNOWN_META] = known
+        if known is not None:
+            _add_validators(request, known)
+
+    def _lookup(self, url: str) -> KnownDocument | None:
+        assert self.engine is not None
+        with Session(self.engine) as session:
+            return known_document(session, url)
+
+    def _worth_fetching(self, known: KnownDocument, request: Request) -> bool:
+        if request.meta.get("revisit") or self.revisit_all:
+            return True
+        listing: Listing | None = request.meta.get("listing")
+        changed = listing is not None and known.listed_as_changed(listing.modified_at)
+        return changed or known.is_due(datetime.now(UTC))
+
+
+def _add_validators(request: Request, known: KnownDocument) -> None:
+    if known.etag:
+        request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
+    if known.last_modified:
+        request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))

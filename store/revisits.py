@@ -1,0 +1,142 @@
+"""Revisits: which known documents are due, what the last capture said, when to look again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from store.models import Capture, Document, Version
+from store.records import DocumentStatus
+
+RARELY_CHECKED = frozenset({DocumentStatus.GONE.value, DocumentStatus.REDIRECTED.value})
+
+
+@dataclass(frozen=True)
+class RevisitPolicy:
+    """How long to wait before checking a document again (bounds in seconds)."""
+
+    min_seconds: float = 15 * 60
+    max_seconds: float = 30 * 86400
+    # Wait a quarter of the time the content has been stable: an article unchanged for a day
+    # is checked again in 6 hours, one unchanged for four months at the 30-day bound.
+    factor: float = 0.25
+
+    def interval(self, stable_for: timedelta) -> timedelta:
+        """The wait after a check, for content stable for `stable_for`."""
+        seconds = stable_for.total_seconds() * self.factor
+        return timedelta(seconds=min(max(seconds, self.min_seconds), self.max_seconds))
+
+
+@dataclass(frozen=True)
+class KnownDocument:
+    """What a revisit needs to know about a document already in the archive."""
+
+    id: int
+    url: str
+    status: str
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_digest: str | None = None  # the raw body of the last 200 capture
+    extractor_version: str | None = None  # of the newest version
+
+    def is_due(self, now: datetime) -> bool:
+        """True when the schedule says it should be checked by `now`."""
+        return self.next_check_at is None or self.next_check_at <= now
+
+    def listed_as_changed(self, modified_at: datetime | None) -> bool:
+        """True when a feed or sitemap date says it changed after the last check."""
+        if modified_at is None or self.last_checked_at is None:
+            return False
+        return modified_at > self.last_checked_at
+
+
+def known_document(session: Session, url: str) -> KnownDocument | None:
+    """The archive's record of `url` (a canonical URL) with its last capture's validators."""
+    document = session.scalars(select(Document).where(Document.url == url)).first()
+    if document is None:
+        return None
+    capture = session.scalars(
+        select(Capture)
+        .where(Capture.document_id == document.id, Capture.status_code == 200)
+        .where(Capture.blob_digest.is_not(None))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(1)
+    ).first()
+    headers = capture.headers if capture is not None else {}
+    return KnownDocument(
+        id=document.id,
+        url=document.url,
+        status=document.status,
+        last_checked_at=document.last_checked_at,
+        next_check_at=document.next_check_at,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        last_digest=capture.blob_digest if capture is not None else None,
+        extractor_version=_extractor_version(session, document),
+    )
+
+
+def _extractor_version(session: Session, document: Document) -> str | None:
+    return session.scalars(
+        select(Version.extractor_version).where(
+            Version.document_id == document.id, Version.version_no == document.version_count
+        )
+    ).first()
+
+
+def due_documents(
+    session: Session, source_id: int, now: datetime, limit: int = 0, everything: bool = False
+) -> list[str]:
+    """URLs of the source's documents due for a check by `now`, most overdue first."""
+    query = select(Document.url).where(Document.source_id == source_id)
+    if not everything:
+        query = query.where(or_(Document.next_check_at.is_(None), Document.next_check_at <= now))
+    query = query.order_by(Document.next_check_at.asc().nulls_first(), Document.id)
+    if limit > 0:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def schedule_next_check(
+    session: Session, document_id: int, policy: RevisitPolicy, now: datetime
+) -> datetime:
+    """Set and return the document's next check time after a check at `now`."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise LookupError(f"no document {document_id}")
+    if document.missing_count == 1:  # one 404: confirm soon, it may be a deploy hiccup
+        wait = timedelta(seconds=policy.min_seconds)
+    elif document.status in RARELY_CHECKED:
+        wait = timedelta(seconds=policy.max_seconds)
+    else:
+        wait = policy.interval(now - (document.last_changed_at or document.first_seen_at))
+    document.next_check_at = now + wait
+    return document.next_check_at
+
+
+def note_listing(
+    session: Session,
+    document_id: int,
+    modified_at: datetime | None = None,
+    news_title: str | None = None,
+    news_keywords: str | None = None,
+    news_published_at: datetime | None = None,
+) -> None:
+    """Keep what a feed or sitemap said about the document (given values only)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        return
+    values = {
+        "listed_modified_at": modified_at,
+        "news_title": news_title,
+        "news_keywords": news_keywords,
+        "news_published_at": news_published_at,
+    }
+    for column, value in values.items():
+        if value is not None:
+            setattr(document, column, value)
