@@ -15,8 +15,8 @@ from store.cli_options import db_option, one_line_errors
 from store.db import current_revision, database_url, head_revision, make_engine, safe_url, upgrade
 from store.history import (
     History,
-    VersionDiff,
-    diff_versions,
+    ReadingDiff,
+    diff_readings,
     document_history,
     find_document,
     version_pair,
@@ -249,41 +249,35 @@ def diff(
                 f"{document.url} has {document.version_count} version(s): nothing to compare"
             )
             return
-        changes = diff_versions(*version_pair(session, document, from_no, to_no), words=words)
+        old, new = version_pair(session, document, from_no, to_no)
+        changes = diff_readings(old, new, words)
         if as_json:
-            click.echo(json.dumps(diff_record(document.url, changes), ensure_ascii=False))
+            record = diff_record(document.url, old, new, changes)
+            click.echo(json.dumps(record, ensure_ascii=False))
         else:
-            for line in diff_lines(changes):
+            for line in diff_lines(old, new, changes):
                 click.echo(_coloured(line))
 
 
-def diff_record(url: str, changes: VersionDiff) -> dict[str, Any]:
+def diff_record(url: str, old: Version, new: Version, changes: ReadingDiff) -> dict[str, Any]:
     """The JSON form of a diff: both versions and the diff lines of each field."""
     return {
         "url": url,
-        "from": _version_record(changes.old),
-        "to": _version_record(changes.new),
+        "from": _version_record(old),
+        "to": _version_record(new),
         "title": changes.title,
         "authors": changes.authors,
         "text": changes.text,
     }
 
 
-def diff_lines(changes: VersionDiff) -> list[str]:
+def diff_lines(old: Version, new: Version, changes: ReadingDiff) -> list[str]:
     """A readable diff: a header per version, then each changed field."""
-    old, new = changes.old, changes.new
     lines = [
         f"--- version {old.version_no}  {_when(old.first_seen_at)}  {old.title}",
         f"+++ version {new.version_no}  {_when(new.first_seen_at)}  {new.title}",
     ]
-    if not changes.changed:
-        return [*lines, "no difference in headline, authors or text"]
-    for label, field in (("headline", changes.title), ("authors", changes.authors)):
-        if field:
-            lines += [f"{label}:", *field]
-    if changes.text:
-        lines += ["text:", *changes.text]
-    return lines
+    return [*lines, *(changes.lines() or ["no difference in headline, authors or text"])]
 
 
 def _coloured(line: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -114,12 +116,21 @@ CONTEXT_PARAGRAPHS = 1  # body text is one paragraph per line: one around a chan
 WORD_PIECES = re.compile(r"\w+|\s+|[^\w\s]")
 
 
-@dataclass(frozen=True)
-class VersionDiff:
-    """What changed from `old` to `new`: headline, authors, and the body as diff lines."""
+class Reading(Protocol):
+    """What a diff compares: a stored version or a fresh snapshot."""
 
-    old: Version
-    new: Version
+    @property
+    def title(self) -> str: ...
+    @property
+    def authors(self) -> Sequence[str]: ...
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ReadingDiff:
+    """What changed between two readings: headline, authors and body, as diff lines."""
+
     title: list[str]
     authors: list[str]
     text: list[str]
@@ -129,13 +140,16 @@ class VersionDiff:
         """True if anything differs."""
         return bool(self.title or self.authors or self.text)
 
+    def lines(self) -> list[str]:
+        """Each changed field under its label ("headline:", "authors:", "text:")."""
+        fields = (("headline", self.title), ("authors", self.authors), ("text", self.text))
+        return [line for label, diff in fields if diff for line in (f"{label}:", *diff)]
 
-def diff_versions(old: Version, new: Version, words: bool = False) -> VersionDiff:
+
+def diff_readings(old: Reading, new: Reading, words: bool = False) -> ReadingDiff:
     """A unified diff of paragraphs, or (`words`) changed paragraphs with inline word marks."""
     body = _word_diff if words else _line_diff
-    return VersionDiff(
-        old=old,
-        new=new,
+    return ReadingDiff(
         title=_field_diff(old.title, new.title, words),
         authors=_field_diff(", ".join(old.authors), ", ".join(new.authors), words),
         text=body(old.text.splitlines(), new.text.splitlines()),

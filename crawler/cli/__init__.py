@@ -6,6 +6,7 @@ import click
 
 from crawler.cli.crawl import crawl, runs
 from crawler.cli.fetch import fetch
+from crawler.cli.reprocess import reprocess_command
 from crawler.cli.sources import source
 
-COMMANDS: list[click.Command] = [fetch, source, crawl, runs]
+COMMANDS: list[click.Command] = [fetch, source, crawl, runs, reprocess_command]
