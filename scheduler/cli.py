@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crawler.cli import COMMANDS as CRAWLER_COMMANDS
+from scheduler.commands import COMMANDS as SCHEDULER_COMMANDS
 from store.cli import COMMANDS as STORE_COMMANDS
 
 
@@ -17,8 +18,6 @@ def cli() -> None:
     the SQLite file ./archive.db, created and migrated on first use.
     """
 
-
-SCHEDULER_COMMANDS: list[click.Command] = []
 
 for command in (*STORE_COMMANDS, *CRAWLER_COMMANDS, *SCHEDULER_COMMANDS):
     cli.add_command(command)

@@ -1,0 +1,199 @@
+"""`archivist demo`: the whole job on this machine, no internet, in under a minute.
+
+Serves the bundled news site on 127.0.0.1, adds it to a fresh SQLite archive as a feed source
+and a sitemap source, runs the real worker (real crawl subprocesses, real extraction) for a
+few short cycles while the newsroom corrects one article, then shows what is in the archive.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Engine, func, select
+
+from scheduler.demo_report import show_archive
+from scheduler.demo_server import DemoSite
+from store.db import open_archive, transaction
+from store.models import CrawlRun, Document, Source
+from store.sources import add_source, list_sources
+
+EVERY_SECONDS = 4  # short cycles, so a few of them fit in the demo
+SOURCES = (("gazette-feed", "feed", "/feed/"), ("gazette-sitemap", "sitemap", "/sitemap.xml"))
+STORY_DEADLINE_SECONDS = 40.0
+WORKER_STOP_SECONDS = 20.0
+ARCHIVE_FILES = ("archive.db", "archive.db-wal", "archive.db-shm", "worker.log")
+
+Say = Callable[[str], None]
+
+
+class DemoError(RuntimeError):
+    """The demo cannot run here (its directory holds something that is not a demo)."""
+
+
+@dataclass
+class Story:
+    """What the demo has seen the worker do so far."""
+
+    reported: set[int] = field(default_factory=set)
+    finished: int = 0
+    edited: bool = False
+
+
+def prepare_archive(directory: Path) -> Path:
+    """A fresh archive file in `directory`; an earlier demo's files there are replaced."""
+    archive = directory / "archive.db"
+    if archive.exists():
+        _check_is_demo(archive)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ARCHIVE_FILES:
+        (directory / name).unlink(missing_ok=True)
+    return archive.resolve()
+
+
+def _check_is_demo(archive: Path) -> None:
+    engine = open_archive(f"sqlite:///{archive}")
+    try:
+        with transaction(engine) as session:
+            names = {s.name for s in list_sources(session)}
+    except Exception as exc:
+        raise DemoError(f"{archive} exists and is not a demo archive ({exc})") from exc
+    finally:
+        engine.dispose()
+    if not names <= {name for name, _, _ in SOURCES}:
+        raise DemoError(
+            f"{archive} is an archive with other sources, not an earlier demo: "
+            "choose another directory with --keep DIR"
+        )
+
+
+def add_demo_sources(engine: Engine, site: DemoSite) -> None:
+    """The demo site as a feed source and a sitemap source, both every few seconds."""
+    with transaction(engine) as session:
+        for name, kind, path in SOURCES:
+            add_source(session, name, kind, site.base + path, every_seconds=EVERY_SECONDS)
+
+
+def start_worker(url: str, directory: Path) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """The real `archivist worker`, as a user would start it (its log in the demo directory)."""
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed by _tell_worker_errors
+    command = [sys.executable, "-m", "scheduler", "worker", "--db", url, "--max-parallel", "1",
+               "--sync-every", "2s", "--revisit-every", "0", "--grace", "10s",
+               "--log-file", str(directory / "worker.log")]  # fmt: skip
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=stderr)  # fmt: skip
+    return process, stderr
+
+
+def follow_story(
+    engine: Engine, site: DemoSite, worker: subprocess.Popen[bytes], say: Say, started: float
+) -> bool:
+    """Report runs as they end; edit the article after the first; True once the edit is archived."""
+    story = Story()
+    deadline = time.monotonic() + STORY_DEADLINE_SECONDS
+    while time.monotonic() < deadline and worker.poll() is None:
+        for line in _new_run_lines(engine, story):
+            say(f"[{time.monotonic() - started:5.1f}s] {line}")
+        if story.finished and not story.edited:
+            site.edit()
+            story.edited = True
+            title = site.edited_article.title
+            say(f"[{time.monotonic() - started:5.1f}s] the newsroom corrects “{title}”")
+        if story.edited and story.finished >= 3 and _versions(engine, site) >= 2:
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _new_run_lines(engine: Engine, story: Story) -> list[str]:
+    with transaction(engine) as session:
+        rows = session.execute(
+            select(CrawlRun, Source.name)
+            .join(Source, Source.id == CrawlRun.source_id)
+            .where(CrawlRun.finished_at.is_not(None))
+            .order_by(CrawlRun.id)
+        ).all()
+    lines = []
+    for run, source in rows:
+        if run.id in story.reported:
+            continue
+        story.reported.add(run.id)
+        story.finished += run.status == "finished"
+        lines.append(
+            f"run {run.id} of {source} {run.status}: {run.discovered} listed, {run.fetched} "
+            f"fetched, {run.new_documents} new articles, {run.new_versions} new versions, "
+            f"{run.unchanged} unchanged" + (f" ({run.error})" if run.error else "")
+        )
+    return lines
+
+
+def _versions(engine: Engine, site: DemoSite) -> int:
+    url = site.base + site.edited_article.path
+    with transaction(engine) as session:
+        count = session.scalar(select(func.max(Document.version_count)).where(Document.url == url))
+    return int(count or 0)
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as systemd or Docker would send; the worker's exit status."""
+    if worker.poll() is None:
+        os.kill(worker.pid, signal.SIGTERM)
+    try:
+        return worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        return worker.wait()
+
+
+def run_demo(directory: Path, port: int, say: Say) -> bool:
+    """The whole demo; True when the worker archived the edit and stopped cleanly."""
+    archive = prepare_archive(directory)
+    url = f"sqlite:///{archive}"
+    site = DemoSite(port).start()
+    try:
+        engine = open_archive(url)
+        add_demo_sources(engine, site)
+        _introduce(site, archive, directory, say)
+        started = time.monotonic()
+        worker, stderr = start_worker(url, directory)
+        try:
+            complete = follow_story(engine, site, worker, say, started)
+        finally:
+            code = stop_worker(worker)
+            elapsed = time.monotonic() - started
+            say(f"[{elapsed:5.1f}s] worker stopped by SIGTERM, exit status {code}")
+            _tell_worker_errors(stderr, say)
+        engine.dispose()
+        page = site.page(site.edited_article.path)[2]
+    finally:
+        site.stop()
+    show_archive(archive, site.base + site.edited_article.path, page, say)
+    return complete and code == 0
+
+
+def _introduce(site: DemoSite, archive: Path, directory: Path, say: Say) -> None:
+    say(
+        f"demo site   {site.base}/  ({len(site.articles)} articles, a feed and a sitemap,"
+        " served from this machine)"
+    )
+    say(f"archive     {archive}  (a fresh SQLite file)")
+    sources = ", ".join(f"{name} ({kind}, every {EVERY_SECONDS}s)" for name, kind, _ in SOURCES)
+    say(f"sources     {sources}")
+    say(f"worker      archivist worker --max-parallel 1  (log: {directory / 'worker.log'})")
+    say("")
+
+
+def _tell_worker_errors(stderr: IO[bytes], say: Say) -> None:
+    stderr.seek(0)
+    text = stderr.read().decode("utf-8", "replace").strip()
+    stderr.close()
+    if text:
+        say(f"worker said: {text}")

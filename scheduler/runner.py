@@ -1,0 +1,199 @@
+"""Crawl subprocesses: start one per claimed run, watch it, and close its row if it could not.
+
+Each crawl is `python -m scheduler crawl NAME --run-id ID` in a new session (process group):
+a Ctrl-C in the worker's terminal does not reach it, so the worker alone decides when a crawl
+is stopped, and stopping the group also stops the crawl's extraction processes. The archive
+URL goes in ARCHIVIST_DB, not on the command line, where `ps` would show its password.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import Engine
+
+from scheduler.logs import EventLog, one_line
+from store.claims import run_status, set_run_pid
+from store.db import DB_ENV, transaction
+from store.runs import COUNTERS, fail_if_running
+
+TERMINATE_WAIT_SECONDS = 10.0  # after SIGTERM, time for a crawl to close its run before SIGKILL
+STDERR_TAIL_BYTES = 4096
+LOGGED_COUNTS = ("fetched", "new_documents", "new_versions", "unchanged", "errors")
+
+
+@dataclass(frozen=True)
+class ClaimedRun:
+    """A run this worker has marked running and must now carry out."""
+
+    run_id: int
+    source: str
+    kind: str
+
+
+@dataclass
+class Crawl:
+    """A crawl subprocess and what the worker knows about it."""
+
+    run: ClaimedRun
+    process: subprocess.Popen[bytes]
+    stderr: IO[bytes]
+    started: float
+    stop_reason: str | None = None
+    watcher: threading.Thread = field(init=False)
+
+
+class CrawlRunner:
+    """Starts crawl subprocesses, enforces their timeout, records how each one ended."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        url: str,
+        log: EventLog,
+        timeout: float,
+        crawl_args: tuple[str, ...] = (),
+        on_exit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self.env = {**os.environ, DB_ENV: url}
+        self.log = log
+        self.timeout = timeout
+        self.crawl_args = crawl_args
+        self.on_exit = on_exit
+        self.active: dict[int, Crawl] = {}
+        self._lock = threading.Lock()
+
+    def count(self) -> int:
+        """How many crawls are running now."""
+        with self._lock:
+            return len(self.active)
+
+    def start(self, run: ClaimedRun) -> None:
+        """Spawn the crawl for a claimed run; a spawn failure fails the run."""
+        command = [sys.executable, "-m", "scheduler", "crawl", run.source,
+                   "--run-id", str(run.run_id), *self.crawl_args]  # fmt: skip
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed by the watcher
+        try:
+            process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                env=self.env, start_new_session=True,
+            )  # fmt: skip
+        except OSError as exc:
+            stderr.close()
+            self._fail(run, f"could not start the crawl: {exc}")
+            return
+        crawl = Crawl(run, process, stderr, time.monotonic())
+        with transaction(self.engine) as session:
+            set_run_pid(session, run.run_id, process.pid)
+        self.log.event("run.started", run=run.run_id, source=run.source, kind=run.kind,
+                       pid=process.pid)  # fmt: skip
+        crawl.watcher = threading.Thread(target=self._watch, args=(crawl,), daemon=True)
+        with self._lock:
+            self.active[run.run_id] = crawl
+        crawl.watcher.start()
+
+    def stop_all(self, reason: str, patience: float, hurry: Callable[[], bool]) -> None:
+        """SIGTERM every crawl, SIGKILL what is left after `patience` s (or once `hurry()`)."""
+        crawls = self._snapshot()
+        for crawl in crawls:
+            crawl.stop_reason = reason
+            _signal_group(crawl.process, signal.SIGTERM)
+        deadline = time.monotonic() + patience
+        while self.count() and time.monotonic() < deadline and not hurry():
+            time.sleep(0.1)
+        for crawl in self._snapshot():
+            _signal_group(crawl.process, signal.SIGKILL)
+
+    def join(self) -> None:
+        """Wait until every watcher has recorded its crawl's end."""
+        for crawl in self._snapshot():
+            crawl.watcher.join()
+
+    def _snapshot(self) -> list[Crawl]:
+        with self._lock:
+            return list(self.active.values())
+
+    def _watch(self, crawl: Crawl) -> None:
+        try:
+            returncode = crawl.process.wait(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            crawl.stop_reason = f"timed out after {self.timeout:g} s"
+            returncode = _terminate(crawl.process)
+        try:
+            self._record_end(crawl, returncode)
+        except Exception as exc:  # a database hiccup must not leave the slot taken
+            self.log.event("error", level="error", run=crawl.run.run_id, error=one_line(exc))
+        finally:
+            crawl.stderr.close()
+            with self._lock:
+                self.active.pop(crawl.run.run_id, None)
+            self.on_exit()
+
+    def _record_end(self, crawl: Crawl, returncode: int) -> None:
+        if returncode < 0:  # killed: its extraction processes may be orphaned in the group
+            _signal_group(crawl.process, signal.SIGKILL)
+        reason = self.log.scrub(crawl.stop_reason or _exit_reason(returncode, crawl.stderr))
+        with transaction(self.engine) as session:
+            marked = fail_if_running(session, crawl.run.run_id, reason)
+            row = run_status(session, crawl.run.run_id)
+        seconds = round(time.monotonic() - crawl.started, 2)
+        status = row.status if row is not None else "unknown"
+        fields: dict[str, Any] = dict(
+            run=crawl.run.run_id, source=crawl.run.source, status=status, seconds=seconds,
+            exit=returncode,
+        )  # fmt: skip
+        if marked or status != "finished":
+            error = reason if marked else (row.error if row is not None else None)
+            self.log.event(f"run.{status}", level="warning", **fields, error=error)
+        else:
+            counts = {k: getattr(row, k) for k in LOGGED_COUNTS if k in COUNTERS}
+            self.log.event("run.finished", **fields, **counts)
+
+    def _fail(self, run: ClaimedRun, reason: str) -> None:
+        with transaction(self.engine) as session:
+            fail_if_running(session, run.run_id, reason)
+        self.log.event("run.failed", level="warning", run=run.run_id, source=run.source,
+                       error=reason)  # fmt: skip
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> int:
+    _signal_group(process, signal.SIGTERM)
+    try:
+        return process.wait(timeout=TERMINATE_WAIT_SECONDS)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        return process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
+        os.killpg(process.pid, signum)
+
+
+def _exit_reason(returncode: int, stderr: IO[bytes]) -> str:
+    if returncode < 0:
+        return f"crawl process killed by {signal.Signals(-returncode).name}"
+    what = f"crawl process exited with status {returncode}"
+    if returncode == 0:
+        return f"{what} without closing its run"
+    last = _last_line(stderr)
+    return f"{what}: {last}" if last else what
+
+
+def _last_line(stream: IO[bytes]) -> str:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(max(0, size - STDERR_TAIL_BYTES))
+    lines = stream.read().decode("utf-8", "replace").strip().splitlines()
+    return lines[-1].strip()[:500] if lines else ""

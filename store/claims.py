@@ -1,0 +1,106 @@
+"""Crawl work as rows: queued for a source, claimed by one worker, never two at once per source.
+
+A `crawl_runs` row goes queued -> running -> finished | failed | interrupted. Whoever queues
+or claims a run of a source first locks that source's row, so on PostgreSQL several workers
+claiming at once (`FOR UPDATE … SKIP LOCKED`) never start the same source twice; on SQLite
+writers are serialised by the database itself.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.models import CrawlRun, Source, utcnow
+
+QUEUED = "queued"
+RUNNING = "running"
+ACTIVE_STATUSES = (QUEUED, RUNNING)
+
+
+def enqueue_run(session: Session, source_id: int, kind: str = "crawl") -> CrawlRun | None:
+    """Queue a run of the source, unless one is already queued or running (then None)."""
+    source = session.scalars(select(Source).where(Source.id == source_id).with_for_update()).first()
+    if source is None or not source.enabled or active_run(session, source_id) is not None:
+        return None
+    run = CrawlRun(source_id=source_id, kind=kind, status=QUEUED)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def active_run(session: Session, source_id: int) -> CrawlRun | None:
+    """The source's queued or running run, if any."""
+    return session.scalars(
+        select(CrawlRun)
+        .where(CrawlRun.source_id == source_id, CrawlRun.status.in_(ACTIVE_STATUSES))
+        .order_by(CrawlRun.id)
+        .limit(1)
+    ).first()
+
+
+def claim_run(session: Session, worker: str) -> CrawlRun | None:
+    """Take the oldest queued run of an enabled source that has none running; mark it running."""
+    busy = select(CrawlRun.source_id).where(
+        CrawlRun.status == RUNNING, CrawlRun.source_id.is_not(None)
+    )
+    candidate = session.scalars(
+        select(CrawlRun)
+        .join(Source, Source.id == CrawlRun.source_id)
+        .where(CrawlRun.status == QUEUED, Source.enabled.is_(True), CrawlRun.source_id.not_in(busy))
+        .order_by(CrawlRun.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=[CrawlRun.__table__, Source.__table__])
+    ).first()
+    if candidate is None:
+        return None
+    taken = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == candidate.id, CrawlRun.status == QUEUED)
+        .values(status=RUNNING, worker=worker, started_at=utcnow())
+    )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        return None
+    session.refresh(candidate)
+    return candidate
+
+
+def set_run_pid(session: Session, run_id: int, pid: int) -> None:
+    """Record the process that carries out a running run."""
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(pid=pid))
+
+
+def run_status(session: Session, run_id: int) -> CrawlRun | None:
+    """The run as it stands now."""
+    return session.get(CrawlRun, run_id, populate_existing=True)
+
+
+def running_runs(session: Session) -> list[CrawlRun]:
+    """Every run in status `running`, oldest first."""
+    return list(
+        session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING).order_by(CrawlRun.id))
+    )
+
+
+def discard_queued(session: Session, dead_only: bool = False) -> int:
+    """Delete queued runs (only those of disabled or removed sources, if `dead_only`).
+
+    Nothing is lost: whoever schedules next works out from the runs that did start which
+    sources are due, and queues them again.
+    """
+    query = delete(CrawlRun).where(CrawlRun.status == QUEUED)
+    if dead_only:
+        enabled = select(Source.id).where(Source.enabled.is_(True))
+        query = query.where(or_(CrawlRun.source_id.is_(None), CrawlRun.source_id.not_in(enabled)))
+    return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
+
+
+def latest_runs(session: Session) -> dict[int, CrawlRun]:
+    """Per source, its newest run that started (queued ones excluded)."""
+    newest = (
+        select(func.max(CrawlRun.id))
+        .where(CrawlRun.source_id.is_not(None), CrawlRun.status != QUEUED)
+        .group_by(CrawlRun.source_id)
+    )
+    runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(newest)))
+    return {run.source_id: run for run in runs if run.source_id is not None}
