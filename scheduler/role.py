@@ -48,17 +48,24 @@ class SchedulerRole:
 
     def start(self) -> None:
         """Build the jobs from the sources table, then start the clock."""
-        self.sync()
-        every = {"replace_existing": True}
-        self.scheduler.add_job(self._logged(self.sync), IntervalTrigger(seconds=self.sync_every),
-                               id="sync", name="sync sources", **every)  # fmt: skip
-        if self.revisit_every > 0:
-            self.scheduler.add_job(
-                self._logged(self.queue_revisits), IntervalTrigger(seconds=self.revisit_every),
-                id="revisit", name="queue due revisits", **every,
-            )  # fmt: skip
-        self.scheduler.start()
+        # Started paused: jobs added before start() are only "pending", and a pending job is
+        # never replaced by `replace_existing`; added to a running store, it is.
+        self.scheduler.start(paused=True)
+        try:
+            self.sync()
+            self._add_periodic(self.sync, self.sync_every, "sync")
+            if self.revisit_every > 0:
+                self._add_periodic(self.queue_revisits, self.revisit_every, "revisit")
+        except BaseException:
+            self.scheduler.shutdown(wait=False)
+            raise
+        self.scheduler.resume()
         self.log.event("scheduler.started", jobs=",".join(j.id for j in self.scheduler.get_jobs()))
+
+    def _add_periodic(self, job: Callable[[], None], seconds: float, ident: str) -> None:
+        self.scheduler.add_job(
+            self._logged(job), IntervalTrigger(seconds=seconds), id=ident, replace_existing=True
+        )
 
     def stop(self, withdraw: bool) -> None:
         """Stop queueing runs; if `withdraw`, also take back the runs queued but not started."""

@@ -27,7 +27,9 @@ from store.claims import run_status, set_run_pid
 from store.db import DB_ENV, transaction
 from store.runs import COUNTERS, fail_if_running
 
-TERMINATE_WAIT_SECONDS = 10.0  # after SIGTERM, time for a crawl to close its run before SIGKILL
+# How a crawl is stopped: the first SIGTERM lets Scrapy finish the pages in flight; a second
+# makes it stop at once (it still closes its run as interrupted); SIGKILL is the last resort.
+ESCALATION = ((signal.SIGTERM, 5.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0))
 STDERR_TAIL_BYTES = 4096
 LOGGED_COUNTS = ("fetched", "new_documents", "new_versions", "unchanged", "errors")
 
@@ -103,17 +105,12 @@ class CrawlRunner:
             self.active[run.run_id] = crawl
         crawl.watcher.start()
 
-    def stop_all(self, reason: str, patience: float, hurry: Callable[[], bool]) -> None:
-        """SIGTERM every crawl, SIGKILL what is left after `patience` s (or once `hurry()`)."""
+    def stop_all(self, reason: str, hurry: Callable[[], bool]) -> None:
+        """Stop every crawl (SIGTERM, SIGTERM, SIGKILL); no waiting between once `hurry()`."""
         crawls = self._snapshot()
         for crawl in crawls:
             crawl.stop_reason = reason
-            _signal_group(crawl.process, signal.SIGTERM)
-        deadline = time.monotonic() + patience
-        while self.count() and time.monotonic() < deadline and not hurry():
-            time.sleep(0.1)
-        for crawl in self._snapshot():
-            _signal_group(crawl.process, signal.SIGKILL)
+        _escalate([c.process for c in crawls], hurry)
 
     def join(self) -> None:
         """Wait until every watcher has recorded its crawl's end."""
@@ -168,12 +165,18 @@ class CrawlRunner:
 
 
 def _terminate(process: subprocess.Popen[bytes]) -> int:
-    _signal_group(process, signal.SIGTERM)
-    try:
-        return process.wait(timeout=TERMINATE_WAIT_SECONDS)
-    except subprocess.TimeoutExpired:
-        _signal_group(process, signal.SIGKILL)
-        return process.wait()
+    _escalate([process], hurry=lambda: False)
+    return process.wait()
+
+
+def _escalate(processes: list[subprocess.Popen[bytes]], hurry: Callable[[], bool]) -> None:
+    for signum, patience in ESCALATION:
+        alive = [p for p in processes if p.poll() is None]
+        for process in alive:
+            _signal_group(process, signum)
+        deadline = time.monotonic() + patience
+        while any(p.poll() is None for p in alive) and time.monotonic() < deadline and not hurry():
+            time.sleep(0.1)
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:

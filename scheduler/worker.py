@@ -20,7 +20,7 @@ from scheduler.identity import WorkerIdentity
 from scheduler.leadership import Leadership, leadership_for
 from scheduler.logs import EventLog, one_line
 from scheduler.role import SchedulerRole
-from scheduler.runner import TERMINATE_WAIT_SECONDS, CrawlRunner
+from scheduler.runner import CrawlRunner
 from store.db import is_sqlite, open_archive, safe_url, transaction
 from store.leases import acquire_lease, release_lease, renew_lease
 
@@ -140,8 +140,7 @@ class Worker:
             reason = ("stopped at once by a second signal to the worker" if forced else
                       f"stopped by the worker's shutdown after the {self.settings.grace:g} s "
                       "grace period")  # fmt: skip
-            patience = 0.0 if forced else TERMINATE_WAIT_SECONDS
-            self.runner.stop_all(reason, patience, hurry=lambda: self.signals >= 2)
+            self.runner.stop_all(reason, hurry=lambda: self.signals >= 2)
         self.runner.join()
 
     def _leave(self) -> None:

@@ -1,0 +1,85 @@
+"""Several workers on one PostgreSQL archive: one scheduler, shared work, hand-over on death."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from scheduler.leadership import ADVISORY_LOCK_KEY
+from tests.loopback import LoopbackSite
+from tests.sites import add_articles, rows
+from tests.test_worker import (
+    QUICK,
+    SlowFeed,
+    as_time,
+    assert_no_overlap,
+    new_source,
+    runs_of,
+    wait_until,
+    workers,  # noqa: F401  # the fixture
+)
+
+SOURCES = 3
+
+
+def slow_feeds(site: LoopbackSite) -> list[SlowFeed]:
+    """One slow feed per source, each listing its own article."""
+    feeds = []
+    for n in range(SOURCES):
+        add_articles(site, [f"/s{n}/article/"])
+        feed = SlowFeed(site, [f"/s{n}/article/"], delay=1.0)
+        site.routes[f"/s{n}/feed.xml"] = feed
+        feeds.append(feed)
+    return feeds
+
+
+def finished_by_worker(pg_url: str) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for run in runs_of(pg_url, "finished"):
+        counts[run[6]] += 1
+    return dict(counts)
+
+
+def test_two_workers_one_scheduler_shared_work_and_hand_over(
+    pg_url: str,
+    site: LoopbackSite,
+    workers: Any,  # noqa: F811  # the fixture imported above
+) -> None:
+    feeds = slow_feeds(site)
+    for n in range(SOURCES):
+        new_source(pg_url, site, f"s{n}", every=1, feed=f"/s{n}/feed.xml")
+    first = workers(pg_url, "--max-parallel", "1", *QUICK, name="first")
+    second = workers(pg_url, "--max-parallel", "1", *QUICK, name="second")
+    first.wait_for("worker.started")
+    second.wait_for("worker.started")
+    wait_until(lambda: len(finished_by_worker(pg_url)) == 2, 60, "both workers to finish runs")
+
+    holders = [w for w in (first, second) if w.events("role.acquired")]
+    assert len(holders) == 1, "exactly one worker may hold the scheduler role"
+    holder, other = holders[0], (second if holders[0] is first else first)
+    locks = rows(pg_url, "select count(*) from pg_locks where locktype = 'advisory' and "
+                 "((classid::bigint << 32) | objid::bigint) = :k", k=ADVISORY_LOCK_KEY)  # fmt: skip
+    assert locks == [(1,)]
+
+    holder.process.kill()  # SIGKILL: no goodbye, its lock connection simply drops
+    holder.process.wait()
+    killed_at = time.time()
+    other.wait_for("role.acquired", timeout=20)
+    assert other.events("role.acquired")[0]["worker"] == other.events("worker.started")[0]["worker"]
+    mine = other.events("worker.started")[0]["worker"]
+
+    def runs_after_hand_over() -> list[Any]:
+        return [
+            r for r in runs_of(pg_url, "finished") if r[6] == mine and as_time(r[2]) > killed_at
+        ]
+
+    wait_until(runs_after_hand_over, 40, "a run queued by the new scheduler")
+    assert other.stop() == 0
+
+    for n in range(SOURCES):  # no source was ever crawled twice at once, by any worker
+        assert not feeds[n].overlapped, f"source s{n} had two crawls at once"
+        source_runs = rows(pg_url, "select id, status, started_at, finished_at from crawl_runs "
+                           "where source_id = (select id from sources where name = :n) "
+                           "and finished_at is not null", n=f"s{n}")  # fmt: skip
+        assert_no_overlap(source_runs)
