@@ -104,7 +104,7 @@ def _capture(item: FetchedPage, run_id: int | None) -> CaptureRecord:
         final_url=item.final_url,
         status=item.status,
         headers=item.headers,
-        body=item.body,
+        body=item.body or None,  # a 304 or an empty reply has nothing worth a blob
         error=item.error,
         crawl_run_id=run_id,
     )

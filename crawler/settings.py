@@ -26,6 +26,11 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
     "COOKIES_ENABLED": False,
     "TELNETCONSOLE_ENABLED": False,
+    # A crawl listens on no port; dropping the classes also skips their imports at start-up.
+    "EXTENSIONS": {
+        "scrapy.extensions.remote_control.RemoteControl": None,
+        "scrapy.extensions.telnet.TelnetConsole": None,
+    },
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": True,  # 404/410/5xx reach the spider: they are evidence, not noise
     "ITEM_PIPELINES": {"crawler.pipelines.ArchivePipeline": 300},

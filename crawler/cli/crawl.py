@@ -7,22 +7,25 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from scrapy.statscollectors import StatsCollector
 
-from crawler.crawl import CrawlResult, RunError, crawl_source
-from crawler.items import FetchedPage
 from crawler.settings import parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
 from store.models import CrawlRun, Source
 from store.runs import COUNTERS, recent_runs
 from store.sources import SourceError
+
+if TYPE_CHECKING:
+    from scrapy.statscollectors import StatsCollector
+
+    from crawler.crawl import CrawlResult
+    from crawler.items import FetchedPage
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 3
@@ -141,6 +144,9 @@ def crawl(
         raise click.UsageError(str(exc)) from exc
     if limit:
         settings["ARCHIVIST_LIMIT"] = limit
+    # Imported here: Scrapy and the extractors take a second to load, `archivist runs` none.
+    from crawler.crawl import RunError, crawl_source
+
     with progress_bar(sys.stderr.isatty() and not as_json) as on_page:
         try:
             result = crawl_source(name, db_url, settings, run_id, on_page)

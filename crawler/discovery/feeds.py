@@ -24,7 +24,7 @@ def read_feed(body: bytes, url: str) -> list[Listing]:
         sanitize_html=False,
         resolve_relative_uris=False,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed elements"
         raise DiscoveryError(f"not a valid RSS/Atom feed: {reason}")
     listings = (_listing(entry, url) for entry in parsed.entries)
@@ -38,8 +38,9 @@ def _listing(entry: Any, feed_url: str) -> Listing | None:
     target = urljoin(feed_url, str(link).strip())
     if not target.startswith(("http://", "https://")):
         return None
-    published = _utc(entry.get("published_parsed"))
-    return Listing(url=target, modified_at=_utc(entry.get("updated_parsed")) or published)
+    # dict.get: FeedParserDict.get maps a missing updated_parsed to published_parsed, warning.
+    updated = _utc(dict.get(entry, "updated_parsed"))
+    return Listing(url=target, modified_at=updated or _utc(dict.get(entry, "published_parsed")))
 
 
 def _utc(value: time.struct_time | None) -> datetime | None:

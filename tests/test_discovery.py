@@ -1,0 +1,96 @@
+"""Discovery parsers on real feed and sitemap files: listings, dates, news fields, safety."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crawler.discovery.feeds import read_feed
+from crawler.discovery.links import LinkScope
+from crawler.discovery.sitemaps import read_sitemap
+from crawler.discovery.xmlsafety import DiscoveryError
+from tests.conftest import FIXTURES
+
+FILES = FIXTURES / "discovery"
+
+
+def data(name: str) -> bytes:
+    return (FILES / name).read_bytes()
+
+
+def test_rss2_links_dates_origlink_and_relative_links() -> None:
+    listings = read_feed(data("rss2.xml"), "https://worlddaily.example/feed/")
+    urls = [listing.url for listing in listings]
+    assert urls == [
+        "https://worlddaily.example/2026/11/park/?utm_source=rss",
+        "https://worlddaily.example/2026/11/bridge/",
+        "https://worlddaily.example/2026/11/relative/",
+    ]
+    assert listings[0].modified_at == datetime(2026, 11, 20, 7, 30, tzinfo=UTC)
+    assert listings[1].modified_at == datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+    assert listings[2].modified_at is None
+
+
+def test_rss1_and_atom() -> None:
+    (rdf,) = read_feed(data("rss1.xml"), "https://eurasia.example/rss")
+    assert rdf.url == "https://eurasia.example/news/1"
+    assert rdf.modified_at == datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    (atom,) = read_feed(data("atom.xml"), "https://minsk.example/atom")
+    assert atom.url == "https://minsk.example/2026/11/atom-entry/"
+    assert atom.modified_at == datetime(2026, 11, 23, 18, 30, 2, tzinfo=UTC)  # updated wins
+
+
+@pytest.mark.parametrize(
+    "body", [b"<html><body>Not a feed</body></html>", b"", b"\x00\x01binary", b"{}"]
+)
+def test_invalid_feed_is_a_clear_error(body: bytes) -> None:
+    with pytest.raises(DiscoveryError, match="not a valid RSS/Atom feed"):
+        read_feed(body, "https://example.org/feed")
+
+
+def test_entity_declarations_are_refused_in_feeds_and_sitemaps() -> None:
+    with pytest.raises(DiscoveryError, match="unsafe XML refused"):
+        read_sitemap(data("billion-laughs.xml"), "https://eurasia.example/sitemap.xml")
+    rss = data("rss2.xml").replace(
+        b"<rss", b'<!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<rss', 1
+    )
+    with pytest.raises(DiscoveryError, match="unsafe XML refused"):
+        read_feed(rss, "https://worlddaily.example/feed/")
+
+
+def test_sitemap_index_lists_children() -> None:
+    index = read_sitemap(data("sitemap-index.xml"), "https://eurasia.example/sitemap.xml")
+    assert index.articles == []
+    assert index.children == [
+        "https://eurasia.example/news-sitemap.xml.gz",
+        "https://eurasia.example/pages-sitemap.xml",
+    ]
+
+
+def test_news_sitemap_keeps_publication_date_title_and_keywords() -> None:
+    summit, markets = read_sitemap(
+        data("news-sitemap.xml"), "https://eurasia.example/n.xml"
+    ).articles
+    assert summit.url == "https://eurasia.example/2026/11/summit/"
+    assert summit.news_title == "Summit ends without agreement"
+    assert summit.news_keywords == "summit, trade, energy"
+    assert summit.news_published_at == datetime(2026, 11, 24, 5, 15, tzinfo=UTC)
+    assert summit.modified_at == summit.news_published_at
+    assert markets.news_title is None
+    assert markets.modified_at == datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def test_not_a_sitemap() -> None:
+    with pytest.raises(DiscoveryError, match="root element <rss>"):
+        read_sitemap(data("rss2.xml"), "https://worlddaily.example/sitemap.xml")
+
+
+def test_link_scope_same_site_and_pattern() -> None:
+    scope = LinkScope("https://www.minsk.example/politics/", r"/20\d\d/\d\d/")
+    assert scope.accepts("https://minsk.example/2026/11/story/")
+    assert scope.accepts("http://www.minsk.example/2025/01/other/")
+    assert not scope.accepts("https://minsk.example/about/")
+    assert not scope.accepts("https://elsewhere.example/2026/11/story/")
+    assert not scope.accepts("mailto:desk@minsk.example")
+    assert LinkScope("https://minsk.example/").accepts("https://minsk.example/anything")

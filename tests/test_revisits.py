@@ -1,0 +1,154 @@
+"""Revisits: the schedule, conditional GET, and the states evidence gives a document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
+
+from store.db import transaction
+from store.models import Document
+from store.revisits import RevisitPolicy, due_documents, schedule_next_check
+from store.sources import add_source as store_add_source
+from tests.archives import new_archive, record
+from tests.loopback import LoopbackSite, Reply
+from tests.sites import RSS, add_source, crawl, feed_site, rows, rss, scalar, story
+
+ALL = ("-s", "ARCHIVIST_REVISIT_ALL=true")
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def test_policy_waits_grow_with_stability_within_bounds() -> None:
+    policy = RevisitPolicy(min_seconds=900, max_seconds=30 * 86400, factor=0.25)
+    assert policy.interval(timedelta(0)) == timedelta(minutes=15)
+    assert policy.interval(timedelta(days=1)) == timedelta(hours=6)
+    assert policy.interval(timedelta(days=4)) == timedelta(days=1)
+    assert policy.interval(timedelta(days=1000)) == timedelta(days=30)
+
+
+def test_schedule_and_due_documents(db_url: str) -> None:
+    engine = new_archive(db_url)
+    policy = RevisitPolicy()
+    with transaction(engine) as session:
+        source_id = store_add_source(session, "s", "feed", "https://x.example/feed").id
+    young = record(engine, "https://x.example/young", "Young", "text one", NOW)
+    old = record(engine, "https://x.example/old", "Old", "text two", NOW - timedelta(days=8))
+    with transaction(engine) as session:
+        for recorded in (young, old):
+            session.get(Document, recorded.document_id).source_id = source_id
+        assert due_documents(session, source_id, NOW) == [
+            "https://x.example/young",
+            "https://x.example/old",
+        ]  # fmt: skip  (never scheduled: due at once)
+        young_next = schedule_next_check(session, young.document_id, policy, NOW)
+        old_next = schedule_next_check(session, old.document_id, policy, NOW)
+    assert young_next == NOW + timedelta(minutes=15)
+    assert old_next == NOW + timedelta(days=2)  # stable for 8 days: a quarter of that
+    with transaction(engine) as session:
+        assert due_documents(session, source_id, NOW) == []
+        assert due_documents(session, source_id, NOW + timedelta(hours=1)) == [
+            "https://x.example/young"
+        ]
+        assert len(due_documents(session, source_id, NOW, everything=True)) == 2
+        assert len(due_documents(session, source_id, NOW + timedelta(days=3), limit=1)) == 1
+    engine.dispose()
+
+
+def test_conditional_get_records_not_modified_without_extraction(
+    site: LoopbackSite, db_url: str
+) -> None:
+    etag, modified = '"v1"', "Fri, 20 Nov 2026 07:30:00 GMT"
+
+    def validated(handler: BaseHTTPRequestHandler) -> Reply:
+        if handler.headers.get("If-None-Match") == etag:
+            return Reply(b"", status=304, headers={"ETag": etag})
+        headers = {"Content-Type": "text/html", "ETag": etag, "Last-Modified": modified}
+        return Reply(story(1), headers=headers)
+
+    site.routes["/2026/11/a/"] = validated
+    site.routes["/feed.xml"] = Reply(rss(site, ["/2026/11/a/"]), headers=RSS)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    assert crawl(db_url, "wd")[1]["new_documents"] == 1
+    code, run, err = crawl(db_url, "wd", *ALL)
+    assert code == 0, err
+    assert (run["fetched"], run["not_modified"], run["unchanged"]) == (1, 1, 0)
+    second = [headers for path, headers in site.log if path == "/2026/11/a/"][1]
+    assert (second["if-none-match"], second["if-modified-since"]) == (etag, modified)
+    outcomes = rows(db_url, "select outcome, blob_digest from captures order by id")
+    assert outcomes[-1] == ("not_modified", None)
+    assert scalar(db_url, "select count(*) from versions") == 1
+    assert scalar(db_url, "select status from documents") == "live"
+
+
+def test_missing_twice_is_gone_and_returning_is_live(site: LoopbackSite, db_url: str) -> None:
+    (path,) = feed_site(site, 1)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    crawl(db_url, "wd")
+    site.routes[path] = Reply("not here", status=404)
+    states = []
+    for _ in range(2):
+        code, run, _ = crawl(db_url, "wd", *ALL)
+        assert code == 0 and run["gone"] == 1
+        states.append(rows(db_url, "select status, missing_count from documents")[0])
+    assert states == [("live", 1), ("gone", 2)]
+    site.routes[path] = Reply(story(0))
+    code, run, _ = crawl(db_url, "wd", *ALL)
+    assert run["unchanged"] == 1
+    assert rows(db_url, "select status, missing_count from documents") == [("live", 0)]
+
+
+def test_redirects_to_another_article_or_home_mark_redirected(
+    site: LoopbackSite, db_url: str
+) -> None:
+    moved, dropped = feed_site(site, 2)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    crawl(db_url, "wd")
+    site.routes[moved] = Reply("", status=301, headers={"Location": "/2026/11/new-home/"})
+    site.routes["/2026/11/new-home/"] = Reply(story(0, edit=" Updated."))
+    site.routes[dropped] = Reply("", status=302, headers={"Location": "/"})
+    site.routes["/"] = Reply("<html><body><h1>Front page</h1></body></html>")
+    code, run, err = crawl(db_url, "wd", *ALL)
+    assert code == 0, err
+    assert run["redirected"] == 2
+    states = dict(
+        (url.removeprefix(site.base), (status, target and target.removeprefix(site.base)))
+        for url, status, target in rows(db_url, "select url, status, redirect_url from documents")
+    )
+    assert states[moved] == ("redirected", "/2026/11/new-home/")
+    assert states[dropped] == ("redirected", "/")
+    assert states["/2026/11/new-home/"] == ("live", None)
+    assert "/" not in states  # the home page never becomes a document
+
+
+WALL = """<html><head><title>Daily Example</title></head><body>
+<div class="wall"><h2>Ad blocker detected</h2><p>Please disable your ad blocker</p>
+<button>I have disabled it</button></div></body></html>"""
+
+
+def test_ad_block_wall_is_blocked_and_never_a_version(site: LoopbackSite, db_url: str) -> None:
+    walled, fresh = feed_site(site, 2)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    crawl(db_url, "wd")
+    site.routes[walled] = Reply(WALL)
+    site.routes["/2026/11/walled-new/"] = Reply(WALL)
+    paths = [walled, fresh, "/2026/11/walled-new/"]
+    site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
+    code, run, _ = crawl(db_url, "wd", *ALL)
+    assert code == 0 and run["blocked"] == 2
+    assert scalar(db_url, "select count(*) from versions") == 2  # the two first readings only
+    status = dict(rows(db_url, "select url, status from documents"))
+    assert status[site.url(walled)] == "blocked"
+    assert site.url("/2026/11/walled-new/") not in status
+    blocked = rows(db_url, "select requested_url, version_id from captures where outcome='blocked'")
+    assert sorted(url for url, _ in blocked) == sorted([site.url(walled), site.url(paths[2])])
+    assert all(version_id is None for _, version_id in blocked)
+
+
+def test_crawl_schedules_next_checks_from_settings(site: LoopbackSite, sqlite_url: str) -> None:
+    feed_site(site, 1)
+    add_source(sqlite_url, "wd", "--feed", site.url("/feed.xml"))
+    crawl(sqlite_url, "wd", "-s", "ARCHIVIST_REVISIT_MIN=2h", "-s", "ARCHIVIST_REVISIT_MAX=1d")
+    checked, next_check = rows(sqlite_url, "select last_checked_at, next_check_at from documents")[
+        0
+    ]
+    wait = datetime.fromisoformat(str(next_check)) - datetime.fromisoformat(str(checked))
+    assert wait == timedelta(hours=2)  # a new article: the minimum wait
