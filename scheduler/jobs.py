@@ -17,6 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.cli.sources import schedule_text
 from scheduler.logs import EventLog
 from store.models import Source
 
@@ -49,8 +50,10 @@ def job_id(source_id: int) -> str:
 
 
 def source_trigger(source: Source, last_started: datetime | None) -> BaseTrigger | None:
-    """The source's trigger (cron in UTC, or an interval counted from its last run); None if
-    it is only crawled by hand. Raises ValueError for an invalid cron expression."""
+    """The source's trigger (cron in UTC, or an interval counted from its last run), or None.
+
+    None: the source is crawled by hand only. An invalid cron expression raises ValueError.
+    """
     if source.cron:
         return CronTrigger.from_crontab(source.cron, timezone=UTC)
     if source.every_seconds:
@@ -66,22 +69,6 @@ def first_fire_time(trigger: BaseTrigger, last_started: datetime | None, now: da
         return now
     due: datetime | None = trigger.get_next_fire_time(None, last_started)
     return now if due is None or due <= now else due
-
-
-def describe_schedule(source: Source) -> str:
-    """`every 15m`, `cron 0 * * * *` or `by hand`."""
-    if source.cron:
-        return f"cron {source.cron}"
-    if source.every_seconds:
-        return f"every {_duration(source.every_seconds)}"
-    return "by hand"
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 Signature = tuple[Any, ...]
@@ -130,5 +117,5 @@ class SourceJobs:
             replace_existing=True,
             next_run_time=first_fire_time(trigger, last_started, now),
         )
-        self.log.event(event, job=job.id, source=source.name, schedule=describe_schedule(source),
+        self.log.event(event, job=job.id, source=source.name, schedule=schedule_text(source),
                        next_run=job.next_run_time)  # fmt: skip

@@ -23,7 +23,7 @@ from typing import IO, Any
 from sqlalchemy import Engine
 
 from scheduler.logs import EventLog, one_line
-from store.claims import run_status, set_run_pid
+from store.claims import fail_unfinished, run_status, set_run_pid
 from store.db import DB_ENV, transaction
 from store.runs import COUNTERS, fail_if_running
 
@@ -52,6 +52,7 @@ class Crawl:
     stderr: IO[bytes]
     started: float
     stop_reason: str | None = None
+    timed_out: bool = False
     watcher: threading.Thread = field(init=False)
 
 
@@ -126,6 +127,7 @@ class CrawlRunner:
             returncode = crawl.process.wait(timeout=self.timeout)
         except subprocess.TimeoutExpired:
             crawl.stop_reason = f"timed out after {self.timeout:g} s"
+            crawl.timed_out = True
             returncode = _terminate(crawl.process)
         try:
             self._record_end(crawl, returncode)
@@ -142,7 +144,10 @@ class CrawlRunner:
             _signal_group(crawl.process, signal.SIGKILL)
         reason = self.log.scrub(crawl.stop_reason or _exit_reason(returncode, crawl.stderr))
         with transaction(self.engine) as session:
-            marked = fail_if_running(session, crawl.run.run_id, reason)
+            if crawl.timed_out:  # a time-out is a failure, even if the crawl closed its run
+                marked = fail_unfinished(session, crawl.run.run_id, reason)
+            else:
+                marked = fail_if_running(session, crawl.run.run_id, reason)
             row = run_status(session, crawl.run.run_id)
         seconds = round(time.monotonic() - crawl.started, 2)
         status = row.status if row is not None else "unknown"

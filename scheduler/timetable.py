@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from scheduler.jobs import describe_schedule, first_fire_time, source_trigger
+from crawler.cli.sources import schedule_text
+from scheduler.jobs import first_fire_time, source_trigger
 from store.claims import active_run, latest_runs
 from store.models import CrawlRun, Source
 from store.sources import list_sources
@@ -27,7 +28,7 @@ class Entry:
     last_status: str | None
     last_started: datetime | None
     last_finished: datetime | None
-    next_run: str  # a time, or `now`, `queued`, `running`, `disabled`, `by hand`, `invalid`
+    next_run: str  # a time, or `now`, `queued`, `running`, `disabled`, `manual`, `invalid`
 
     def row(self) -> tuple[object, ...]:
         """The values in COLUMNS order."""
@@ -44,7 +45,7 @@ def _entry(session: Session, source: Source, last: CrawlRun | None, now: datetim
     return Entry(
         source=source.name,
         kind=source.kind,
-        schedule=describe_schedule(source),
+        schedule=schedule_text(source),
         last_run=last.id if last else None,
         last_status=last.status if last else None,
         last_started=last.started_at if last else None,
@@ -64,6 +65,6 @@ def _next_run(session: Session, source: Source, last: CrawlRun | None, now: date
     except ValueError:
         return "invalid"
     if trigger is None:
-        return "by hand"
+        return "manual"
     when = first_fire_time(trigger, last.started_at if last else None, now)
     return "now" if when <= now else when.isoformat(timespec="seconds")

@@ -18,7 +18,7 @@ from types import FrameType
 from scheduler.dispatch import Dispatcher
 from scheduler.identity import WorkerIdentity
 from scheduler.leadership import Leadership, leadership_for
-from scheduler.logs import EventLog, one_line
+from scheduler.logs import EventLog, one_line, route_library_logs
 from scheduler.role import SchedulerRole
 from scheduler.runner import CrawlRunner
 from store.db import is_sqlite, open_archive, safe_url, transaction
@@ -82,6 +82,7 @@ class Worker:
     def __init__(self, settings: WorkerSettings, log: EventLog) -> None:
         self.settings = settings
         self.log = log
+        route_library_logs(log, "apscheduler")  # its warnings (e.g. a missed job) as events
         self.identity = WorkerIdentity.mine()
         self.engine = open_archive(settings.url)
         self.waker = Waker()

@@ -70,6 +70,16 @@ def set_run_pid(session: Session, run_id: int, pid: int) -> None:
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(pid=pid))
 
 
+def fail_unfinished(session: Session, run_id: int, error: str) -> bool:
+    """Mark a run failed unless it finished (it may have closed itself as interrupted)."""
+    result = session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id, CrawlRun.status.in_((RUNNING, "interrupted")))
+        .values(status="failed", error=error, finished_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def run_status(session: Session, run_id: int) -> CrawlRun | None:
     """The run as it stands now."""
     return session.get(CrawlRun, run_id, populate_existing=True)

@@ -60,7 +60,7 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
     assert entries["nightly"]["next_run"].endswith("T03:00:00+00:00")
     assert entries["nightly"]["last_status"] == "failed"
     assert entries["off"]["next_run"] == "disabled"
-    assert (entries["manual"]["schedule"], entries["manual"]["next_run"]) == ("by hand", "by hand")
+    assert (entries["manual"]["schedule"], entries["manual"]["next_run"]) == ("manual", "manual")
     assert entries["busy"]["next_run"] == "running"
     assert (entries["waiting"]["next_run"], entries["waiting"]["last_run"]) == ("queued", None)
 

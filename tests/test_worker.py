@@ -174,6 +174,17 @@ def integrity(db_url: str) -> str:
     return str(scalar(db_url, "pragma integrity_check"))
 
 
+def crawl_in_flight(
+    site: LoopbackSite, feed: SlowFeed, db_url: str, workers: Any, delay: float, *args: str
+) -> WorkerProcess:
+    """A worker whose first crawl is waiting on the feed, held back `delay` s."""
+    feed.delay = delay
+    new_source(db_url, site, every=3600)
+    worker = workers(db_url, *args, *QUICK)
+    wait_until(lambda: feed.requests, 40, "the crawl to ask for the feed")
+    return worker
+
+
 # --- scheduled runs ---------------------------------------------------------------------------
 
 
@@ -195,8 +206,9 @@ def test_one_second_interval_runs_repeatedly_never_overlapping(
 
 
 def test_sources_added_edited_and_disabled_while_running_are_picked_up(
-    site: LoopbackSite, slow_feed: SlowFeed, db_url: str, workers: Any
+    site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
 ) -> None:
+    db_url = sqlite_url  # the backend-specific part, the run queue, is covered on both
     slow_feed.delay = 0
     worker = workers(db_url, *QUICK)
     worker.wait_for("scheduler.started")
@@ -264,8 +276,9 @@ def test_a_run_missed_while_no_worker_ran_runs_once_at_start(
 
 
 def test_killed_crawl_is_recorded_failed_and_the_next_run_happens(
-    site: LoopbackSite, slow_feed: SlowFeed, db_url: str, workers: Any
+    site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
 ) -> None:
+    db_url = sqlite_url
     slow_feed.delay = 60
     new_source(db_url, site, every=1)
     worker = workers(db_url, *QUICK)
@@ -294,9 +307,9 @@ def test_crawl_over_its_timeout_is_stopped_and_failed(
 ) -> None:
     slow_feed.delay = 60
     new_source(sqlite_url, site, every=3600)
-    worker = workers(sqlite_url, "--crawl-timeout", "2", *QUICK)
+    worker = workers(sqlite_url, "--crawl-timeout", "6", *QUICK)
     failed = wait_until(lambda: runs_of(sqlite_url, "failed"), 40, "the run to time out")
-    assert "timed out after 2 s" in failed[0][5]
+    assert "timed out after 6 s" in failed[0][5]
     assert worker.stop() == 0
 
 
@@ -306,10 +319,7 @@ def test_crawl_over_its_timeout_is_stopped_and_failed(
 def test_sigterm_lets_a_running_crawl_finish_within_the_grace_period(
     site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
 ) -> None:
-    slow_feed.delay = 4
-    new_source(sqlite_url, site, every=3600)
-    worker = workers(sqlite_url, "--grace", "30", *QUICK)
-    wait_until(lambda: slow_feed.requests, 40, "the crawl to ask for the feed")
+    worker = crawl_in_flight(site, slow_feed, sqlite_url, workers, 4, "--grace", "30")
     began = time.monotonic()
     assert worker.stop(signal.SIGTERM) == 0, worker.describe()
     assert time.monotonic() - began < 30
@@ -323,10 +333,7 @@ def test_sigterm_lets_a_running_crawl_finish_within_the_grace_period(
 def test_sigterm_stops_a_crawl_still_running_after_the_grace_period(
     site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
 ) -> None:
-    slow_feed.delay = 60
-    new_source(sqlite_url, site, every=3600)
-    worker = workers(sqlite_url, "--grace", "1", *QUICK)
-    wait_until(lambda: slow_feed.requests, 40, "the crawl to ask for the feed")
+    worker = crawl_in_flight(site, slow_feed, sqlite_url, workers, 60, "--grace", "1")
     began = time.monotonic()
     assert worker.stop(signal.SIGTERM) == 0, worker.describe()
     assert time.monotonic() - began < 1 + 10 + 8  # grace, SIGTERM's wait, slack
@@ -338,10 +345,7 @@ def test_sigterm_stops_a_crawl_still_running_after_the_grace_period(
 def test_a_second_signal_stops_at_once(
     site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
 ) -> None:
-    slow_feed.delay = 60
-    new_source(sqlite_url, site, every=3600)
-    worker = workers(sqlite_url, "--grace", "60", *QUICK)
-    wait_until(lambda: slow_feed.requests, 40, "the crawl to ask for the feed")
+    worker = crawl_in_flight(site, slow_feed, sqlite_url, workers, 60, "--grace", "60")
     began = time.monotonic()
     worker.process.send_signal(signal.SIGINT)
     worker.wait_for("worker.stopping")
@@ -436,3 +440,25 @@ def test_unreachable_database_is_one_line_without_password() -> None:
     assert "s3cret-Pw" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_revisit_job_queues_a_run_for_due_documents(
+    site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str, workers: Any
+) -> None:
+    slow_feed.delay = 0
+    new_source(sqlite_url, site, every=3600)
+    worker = workers(sqlite_url, "--sync-every", "1", "--revisit-every", "1", *FAST)
+    wait_until(lambda: runs_of(sqlite_url, "finished"), 40, "the first crawl")
+    assert site.hits("/2026/11/slow-1/") == 1
+    engine = create_engine(sqlite_url)
+    with engine.begin() as conn:  # both articles come due long before the next discovery run
+        conn.execute(text("update documents set next_check_at = datetime('now', '-1 minute')"))
+    engine.dispose()
+    revisit = wait_until(
+        lambda: rows(sqlite_url, "select fetched, unchanged from crawl_runs "
+                     "where kind = 'revisit' and status = 'finished'"),
+        40, "a finished revisit run",
+    )  # fmt: skip
+    assert worker.stop() == 0
+    assert revisit[0] == (2, 2)  # both pages fetched again, neither changed
+    assert site.hits("/2026/11/slow-1/") == 2

@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from click.testing import CliRunner
 from sqlalchemy import Engine, update
 
+from scheduler.cli import cli
 from scheduler.identity import WorkerIdentity, known_dead
 from scheduler.jobs import JOB_DEFAULTS, SourceJobs, first_fire_time, make_scheduler, source_trigger
 from scheduler.logs import EventLog, url_secrets
+from scheduler.recovery import reap_abandoned_runs
 from store.claims import claim_run, discard_queued, enqueue_run, latest_runs
 from store.db import open_archive, session_factory, transaction
 from store.leases import acquire_lease, live_holders, release_lease, renew_lease
@@ -226,3 +229,44 @@ def test_logfmt_and_json_lines_scrub_secrets() -> None:
     EventLog(stream, "json").event("x", n=1)
     assert json.loads(stream.getvalue())["n"] == 1
     assert url_secrets("sqlite:///a.db") == [] and url_secrets("not a url") == []
+
+
+def test_runs_of_dead_workers_are_reaped_others_kept(engine: Engine) -> None:
+    (one,) = sources(engine, "one")
+    me = WorkerIdentity.mine()
+    dead_here = WorkerIdentity(me.host, 2**22 + 12345, "0badc0de")
+    gone_elsewhere = WorkerIdentity("another-host", 7, "0badc0de")
+    long_ago = datetime.now(UTC) - timedelta(hours=2)
+    cases = {  # worker, pid, started: reaped?
+        "dead worker here": (str(dead_here), None, None, True),
+        "live worker": (str(me), None, None, False),
+        "crawl by hand": ("somehost", 1, None, False),
+        "other host, past the crawl timeout": (str(gone_elsewhere), 1, long_ago, True),
+        "other host, recent": (str(gone_elsewhere), 1, None, False),
+    }
+    with transaction(engine) as session:
+        acquire_lease(session, me.presence_lease, str(me), 30)
+        ids = {}
+        for case, (worker, pid, started, _) in cases.items():
+            run = CrawlRun(source_id=one, status="running", worker=worker, pid=pid)
+            if started:
+                run.started_at = started
+            session.add(run)
+            session.flush()
+            ids[case] = run.id
+    stream = io.StringIO()
+    with transaction(engine) as session:
+        assert reap_abandoned_runs(session, 3600, EventLog(stream, "json")) == 2
+    with transaction(engine) as session:
+        for case, (*_, reaped) in cases.items():
+            run = session.get(CrawlRun, ids[case])
+            assert (run.status == "failed") == reaped, case
+            assert (run.error or "").startswith("abandoned") == reaped, case
+    assert stream.getvalue().count('"run.reaped"') == 2
+
+
+def test_worker_refuses_bad_settings_before_starting() -> None:
+    result = CliRunner().invoke(cli, ["worker", "-s", "NOEQUALS"])
+    assert result.exit_code == 2 and "is not NAME=VALUE" in result.output
+    result = CliRunner().invoke(cli, ["worker", "--grace", "soon"])
+    assert result.exit_code == 2 and "not a duration" in result.output

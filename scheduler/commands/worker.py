@@ -112,8 +112,8 @@ def worker(
         parse_overrides(overrides)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    if sync_every < 1:
-        raise click.UsageError("--sync-every must be at least 1 second")
+    if sync_every < 1 or crawl_timeout < 1:
+        raise click.UsageError("--sync-every and --crawl-timeout must be at least 1 second")
     url = database_url(db_url)
     settings = WorkerSettings(
         url=url, max_parallel=max_parallel, grace=grace, crawl_timeout=crawl_timeout,
