@@ -90,9 +90,10 @@ def overlap(predicted: str, expected: str) -> tuple[float | None, float]:
 
 
 def contains(text: str, snippet: str) -> bool:
-    """Whether the snippet's words occur in the text in a row (case and punctuation folded)."""
-    words = TOKEN.findall(snippet.lower())
-    return bool(words) and f" {' '.join(words)} " in f" {' '.join(TOKEN.findall(text.lower()))} "
+    """Whether the snippet's `\\w+` tokens occur in the text's, in a row (case-sensitive, like
+    the shingle metric; punctuation and spacing differences ignored)."""
+    words = TOKEN.findall(snippet)
+    return bool(words) and f" {' '.join(words)} " in f" {' '.join(TOKEN.findall(text))} "
 
 
 def run_page(page_id: str, path: str, url: str) -> PageRun:

@@ -1,25 +1,49 @@
-"""Boilerplate rules (data files per language) applied to extracted body text."""
+"""Boilerplate rules (data files per language) applied to extracted body text.
+
+Three actions, each matched against a WHOLE line (after trimming edge punctuation):
+- drop:  remove the matching line wherever it is (themes inject nags inside the article);
+- block: remove the matching line and the list that follows it (a table of contents, a "Related
+         articles" list), stopping at the first line that is not a list item;
+- cut:   remove the matching line and everything after it, when it starts in the last part of
+         the text (comment sections, promos, newsletter boxes, author bios at the end).
+"""
 
 from __future__ import annotations
 
 import re
 import tomllib
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from typing import Any
 
+ACTIONS = ("drop", "block", "cut")
+LANGUAGES = ("en", "ru")
 CUT_ZONE = 0.5  # a trailing cut may start only in the second half of the body, by words
-_EDGE_PUNCTUATION = " \t.:;!|·•–—-»«\"'()[]"
+# A trailing block of promos, headlines and bios holds few long paragraphs; a tail with more
+# of them is still the article (a heading such as "Comments" inside the story).
+CUT_MAX_PARAGRAPHS = 2
+PARAGRAPH_WORDS = 40
+_EDGE_PUNCTUATION = " \t.:;!?|·•–—-»«\"'()[]*#>✓✔➔→"
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]\s|\d{1,2}[.)]\s)")
+_FRAGMENT = re.compile(r"\{([a-z_]+)\}")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used: bad TOML, a missing name, an invalid pattern."""
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A named set of whole-line patterns, either dropping lines or cutting the tail."""
+    """A named set of whole-line patterns with one action: drop, block or cut."""
 
     name: str
-    action: str  # "drop" | "cut"
+    action: str
     pattern: re.Pattern[str]
+    examples: tuple[str, ...] = ()  # lines the rule must remove (checked by the tests)
+    max_tail_lines: int | None = None  # cut: only when at most this many lines follow
 
 
 @dataclass
@@ -31,25 +55,52 @@ class Cleaned:
 
 
 @cache
-def load_rules(languages: tuple[str, ...] = ("en", "ru")) -> tuple[Rule, ...]:
+def load_rules(languages: tuple[str, ...] = LANGUAGES) -> tuple[Rule, ...]:
     """Rules from the bundled data files, compiled once (the files never change at run time)."""
     rules: list[Rule] = []
     for language in languages:
-        data = tomllib.loads(_rules_file(language))
-        for action in ("drop", "cut"):
-            for entry in data.get(action, []):
-                rules.append(_compile(f"{language}:{entry['name']}", action, entry["patterns"]))
+        path = resources.files("crawler.normalise").joinpath(f"rules/{language}.toml")
+        rules.extend(rules_from_toml(tomllib.loads(path.read_text("utf-8")), language))
     return tuple(rules)
 
 
-def _rules_file(language: str) -> str:
-    path = resources.files("crawler.normalise").joinpath(f"rules/{language}.toml")
-    return path.read_text("utf-8")
+def rules_from_toml(data: Mapping[str, Any], prefix: str) -> tuple[Rule, ...]:
+    """The [[drop]], [[block]] and [[cut]] entries of a parsed rules file, named `prefix:name`."""
+    fragments = _fragments(data.get("fragments", {}), prefix)
+    rules = []
+    for action in ACTIONS:
+        for entry in data.get(action, []):
+            if not isinstance(entry, dict) or not entry.get("name") or not entry.get("patterns"):
+                raise RulesError(f"{prefix}: every [[{action}]] entry needs a name and patterns")
+            rules.append(_compile(f"{prefix}:{entry['name']}", action, entry, fragments))
+    return tuple(rules)
 
 
-def _compile(name: str, action: str, patterns: list[str]) -> Rule:
-    joined = "|".join(f"(?:{p})" for p in patterns)
-    return Rule(name, action, re.compile(joined, re.IGNORECASE))
+def _fragments(table: Mapping[str, Any], prefix: str) -> dict[str, str]:
+    """Named pieces of patterns (`{date}`), each may use the ones defined before it."""
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise RulesError(f"{prefix}: [fragments] must map names to pattern strings")
+    expanded: dict[str, str] = {}
+    for name, value in table.items():
+        expanded[name] = _expand(value, expanded)
+    return expanded
+
+
+def _expand(pattern: str, fragments: Mapping[str, str]) -> str:
+    # only known names are replaced, so regex quantifiers such as {0,80} stay as they are
+    return _FRAGMENT.sub(lambda m: f"(?:{fragments[m[1]]})" if m[1] in fragments else m[0], pattern)
+
+
+def _compile(
+    name: str, action: str, entry: Mapping[str, Any], fragments: Mapping[str, str]
+) -> Rule:
+    joined = "|".join(f"(?:{_expand(p, fragments)})" for p in entry["patterns"])
+    try:
+        pattern = re.compile(joined, re.IGNORECASE)
+    except re.error as exc:
+        raise RulesError(f"{name}: invalid pattern ({exc})") from exc
+    tail = entry.get("max_tail_lines")
+    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail)
 
 
 def line_key(line: str) -> str:
@@ -57,37 +108,72 @@ def line_key(line: str) -> str:
     return " ".join(line.strip(_EDGE_PUNCTUATION).split())
 
 
+class Matcher:
+    """All rules of one action as a single regex (one pass per line, not one per rule)."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = list(rules)
+        groups = [f"(?P<r{i}>{rule.pattern.pattern})" for i, rule in enumerate(self.rules)]
+        self.pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
+
+    def match(self, line: str, removed: Counter[str], lines_after: int = 0) -> bool:
+        """Whether a rule matches the whole line; counts the removal under the rule's name."""
+        key = line_key(line) if self.pattern is not None else ""
+        found = self.pattern.fullmatch(key) if key and self.pattern is not None else None
+        if found is None or found.lastgroup is None:
+            return False
+        rule = self.rules[int(found.lastgroup[1:])]
+        if rule.max_tail_lines is not None and lines_after > rule.max_tail_lines:
+            return False
+        removed[rule.name] += 1
+        return True
+
+
+@lru_cache(maxsize=32)
+def matchers(rules: tuple[Rule, ...]) -> dict[str, Matcher]:
+    """One matcher per action, compiled once per rule set (the result depends on it alone)."""
+    return {action: Matcher([r for r in rules if r.action == action]) for action in ACTIONS}
+
+
 def apply_rules(text: str, rules: tuple[Rule, ...] | None = None) -> Cleaned:
-    """Drop boilerplate lines anywhere and cut trailing boilerplate blocks."""
-    rules = load_rules() if rules is None else rules
+    """Cut trailing boilerplate blocks, then remove boilerplate lists and lines."""
+    by_action = matchers(load_rules() if rules is None else rules)
     result = Cleaned(text="")
-    lines = text.split("\n")
-    lines = _cut_tail(lines, [r for r in rules if r.action == "cut"], result.removed)
-    kept = [line for line in lines if not _dropped(line, rules, result.removed)]
-    result.text = "\n".join(kept)
+    lines = _cut_tail(text.split("\n"), by_action["cut"], result.removed)
+    lines = _drop_blocks(lines, by_action["block"], result.removed)
+    drop = by_action["drop"]
+    result.text = "\n".join(line for line in lines if not drop.match(line, result.removed))
     return result
 
 
-def _dropped(line: str, rules: tuple[Rule, ...], removed: Counter[str]) -> bool:
-    key = line_key(line)
-    if not key:
-        return False
-    for rule in rules:
-        if rule.action == "drop" and rule.pattern.fullmatch(key):
-            removed[rule.name] += 1
-            return True
-    return False
+def _drop_blocks(lines: list[str], block: Matcher, removed: Counter[str]) -> list[str]:
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        if block.match(lines[index], removed):
+            index += 1
+            while index < len(lines) and _LIST_ITEM.match(lines[index]):
+                index += 1
+            continue
+        kept.append(lines[index])
+        index += 1
+    return kept
 
 
-def _cut_tail(lines: list[str], rules: list[Rule], removed: Counter[str]) -> list[str]:
+def _cut_tail(lines: list[str], cut: Matcher, removed: Counter[str]) -> list[str]:
     total = sum(len(line.split()) for line in lines)
+    remaining = sum(1 for line in lines if line.strip())
     seen = 0
+    paragraphs = sum(1 for line in lines if len(line.split()) >= PARAGRAPH_WORDS)
     for index, line in enumerate(lines):
-        key = line_key(line)
-        if key and seen >= total * CUT_ZONE:
-            for rule in rules:
-                if rule.pattern.fullmatch(key):
-                    removed[rule.name] += len(lines) - index
-                    return lines[:index]
-        seen += len(line.split())
+        remaining -= 1 if line.strip() else 0
+        words = len(line.split())
+        paragraphs -= 1 if words >= PARAGRAPH_WORDS else 0
+        if (
+            seen >= total * CUT_ZONE
+            and paragraphs <= CUT_MAX_PARAGRAPHS
+            and cut.match(line, removed, remaining)
+        ):
+            return lines[:index]
+        seen += words
     return lines

@@ -18,6 +18,11 @@ def normalise_text(text: str) -> str:
     return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
+def tidy_blank_lines(text: str) -> str:
+    """At most one blank line in a row, none at the ends (after lines were removed)."""
+    return _MANY_BLANKS.sub("\n\n", text).strip()
+
+
 def normalise_title(title: str) -> str:
     """A headline on one line."""
     return " ".join(unicodedata.normalize("NFC", title).split())

@@ -1,9 +1,11 @@
-"""The page objects' one item type."""
+"""The page objects' one item type, and the two ways a page can hold no article."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from crawler.normalise.boilerplate import Rule
 
 
 class NotAnArticle(ValueError):
@@ -26,3 +28,5 @@ class ExtractedArticle:
     published_at: datetime | None = None
     modified_at: datetime | None = None
     language: str | None = None
+    extra_rules: tuple[Rule, ...] = ()  # the site's own line rules, applied after the bundled ones
+    headlines: tuple[str, ...] = ()  # other forms of the headline on the page (h1, <title>)

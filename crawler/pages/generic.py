@@ -2,52 +2,29 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from lxml.html import HtmlElement
-from trafilatura import bare_extraction
 from trafilatura.utils import load_html
 
+from crawler.normalise.authors import clean_authors
 from crawler.normalise.dates import to_utc
 from crawler.normalise.urls import resolve_canonical
 from crawler.pages.article import ExtractedArticle, NotAnArticle
-from crawler.pages.metadata import json_ld_article, ld_authors, ld_text, meta_content
-
-# Captions, credits and gallery labels describe pictures, not the story.
-CAPTION_XPATHS = (
-    "//figcaption",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]",
-    "//*[contains(@class, 'caption') and not(self::body) and not(self::article)]",
-    "//*[contains(@class, 'credit') and not(self::body) and not(self::article)]",
+from crawler.pages.blocked import check_blocked
+from crawler.pages.body import ExtractionOptions, extract_body, unwrap_prose_inline
+from crawler.pages.metadata import (
+    byline_authors,
+    fallback_date,
+    first_meta,
+    first_text,
+    json_ld_article,
+    language_code,
+    ld_authors,
+    ld_text,
+    meta_tags,
 )
-
-
-@dataclass(frozen=True)
-class ExtractionOptions:
-    """trafilatura's options, fixed once here rather than passed as loose keywords."""
-
-    include_tables: bool = True
-    favor_precision: bool = False
-    favor_recall: bool = False
-    prune_xpath: tuple[str, ...] = CAPTION_XPATHS
-
-    def keywords(self) -> dict[str, Any]:
-        """The explicit keyword set handed to trafilatura."""
-        return {
-            "include_comments": False,
-            "include_images": False,
-            "include_links": False,
-            "include_formatting": False,
-            "include_tables": self.include_tables,
-            "favor_precision": self.favor_precision,
-            "favor_recall": self.favor_recall,
-            "deduplicate": False,  # its LRU cache is process-global and changes results
-            "with_metadata": True,
-            "prune_xpath": list(self.prune_xpath),
-        }
+from crawler.pages.site_rules import SiteRules, site_rules_for
 
 
 class GenericArticlePage:
@@ -55,70 +32,82 @@ class GenericArticlePage:
 
     options = ExtractionOptions()
 
-    def __init__(self, url: str, html: str) -> None:
+    def __init__(self, url: str, html: str, site: SiteRules | None = None) -> None:
         self.url = url
         tree = load_html(html)
         if tree is None:
             raise NotAnArticle("not an HTML document")
         self.tree: HtmlElement = tree
+        self.site = site if site is not None else site_rules_for(url)
         self.ld = json_ld_article(tree)
-        self._doc = bare_extraction(copy.deepcopy(tree), url=url, **self.options.keywords())
+        self.meta = meta_tags(tree)
+        unwrap_prose_inline(tree)
 
     def to_item(self) -> ExtractedArticle:
-        """The page's article."""
+        """The page's article; raises BlockedPage for walls and NotAnArticle for no text."""
         text = self.text()
+        title = self.title()
+        check_blocked(self.tree, title, text)
         if not text.strip():
             raise NotAnArticle("no article text found")
         return ExtractedArticle(
             url=self.url,
             canonical_url=self.canonical_url(),
-            title=self.title(),
+            title=title,
             text=text,
             authors=self.authors(),
             published_at=self.published_at(),
             modified_at=self.modified_at(),
             language=self.language(),
+            extra_rules=self.site.line_rules,
+            headlines=self.headlines(),
         )
 
-    def _field(self, name: str) -> Any:
-        return getattr(self._doc, name, None) if self._doc is not None else None
-
     def text(self) -> str:
-        return str(self._field("text") or "")
+        tree, options = self.site.prepare(self.tree, self.options)
+        return extract_body(tree, self.url, options)
 
     def title(self) -> str:
         return (
             ld_text(self.ld, "headline")
-            or meta_content(self.tree, "og:title", "twitter:title")
-            or str(self._field("title") or "")
+            or first_meta(self.meta, "og:title", "twitter:title")
+            or first_text(self.tree, "//h1", "//title")
+            or ""
         )
+
+    def headlines(self) -> tuple[str, ...]:
+        """Every form the page gives its headline, so the body does not repeat any of them."""
+        forms = [first_text(self.tree, "//h1"), first_meta(self.meta, "og:title")]
+        forms.append(first_text(self.tree, "//title"))
+        return tuple(dict.fromkeys(f for f in forms if f))
 
     def authors(self) -> tuple[str, ...]:
         names = ld_authors(self.ld)
         if not names:
-            raw = meta_content(self.tree, "author", "article:author") or self._field("author")
-            names = [n.strip() for n in str(raw or "").split(";") if n.strip()]
-        return tuple(dict.fromkeys(names))
+            raw = first_meta(self.meta, "author", "article:author", "parsely-author")
+            names = [raw] if raw and "://" not in raw else byline_authors(self.tree)
+        return clean_authors(names)
 
     def published_at(self) -> datetime | None:
-        return to_utc(
-            ld_text(self.ld, "datePublished")
-            or meta_content(self.tree, "article:published_time", "datePublished", "pubdate")
-            or self._field("date")
+        declared = ld_text(self.ld, "datePublished") or first_meta(
+            self.meta, "article:published_time", "datePublished", "pubdate", "date", "dc.date"
         )
+        return to_utc(declared) or fallback_date(self.tree, self.url)
 
     def modified_at(self) -> datetime | None:
-        return to_utc(
-            ld_text(self.ld, "dateModified")
-            or meta_content(self.tree, "article:modified_time", "og:updated_time", "dateModified")
+        declared = ld_text(self.ld, "dateModified") or first_meta(
+            self.meta, "article:modified_time", "og:updated_time", "dateModified"
         )
+        return to_utc(declared)
 
     def language(self) -> str | None:
-        lang = self.tree.get("lang") or ld_text(self.ld, "inLanguage")
-        lang = lang or meta_content(self.tree, "og:locale", "language")
-        return lang.replace("_", "-").split("-")[0].lower() if lang else None
+        return language_code(
+            self.tree.get("lang")
+            or ld_text(self.ld, "inLanguage")
+            or first_meta(self.meta, "og:locale", "language", "content-language")
+        )
 
     def canonical_url(self) -> str:
         declared = self.tree.xpath('//link[@rel="canonical"]/@href')
-        og_url = meta_content(self.tree, "og:url")
+        og_url = first_meta(self.meta, "og:url")
         return resolve_canonical(self.url, declared[0] if declared else og_url)

@@ -1,18 +1,24 @@
-"""Metadata cascade: JSON-LD (NewsArticle/Article), then OpenGraph/meta tags, then heuristics."""
+"""Metadata cascade: JSON-LD (NewsArticle/Article), then OpenGraph/meta tags, then the page."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+from htmldate import find_date
 from lxml.html import HtmlElement
+
+from crawler.normalise.dates import to_utc
 
 ARTICLE_TYPES = {
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
     "OpinionNewsArticle", "BackgroundNewsArticle", "LiveBlogPosting", "ReviewNewsArticle",
     "TechArticle", "ScholarlyArticle", "Report",
 }  # fmt: skip
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:/|$)")
 
 
 def json_ld_article(tree: HtmlElement) -> dict[str, Any]:
@@ -42,14 +48,26 @@ def _types(item: dict[str, Any]) -> list[str]:
     return [kind] if isinstance(kind, str) else [k for k in kind if isinstance(k, str)]
 
 
-def meta_content(tree: HtmlElement, *names: str) -> str | None:
-    """The first non-empty <meta property|name=...> content among `names`."""
+def meta_tags(tree: HtmlElement) -> dict[str, str]:
+    """Every <meta property|name|itemprop|http-equiv=... content=...>, first non-empty wins."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = (meta.get("content") or "").strip()
+        if not content:
+            continue
+        for attribute in ("property", "name", "itemprop", "http-equiv"):
+            key = (meta.get(attribute) or "").strip().lower()
+            if key:
+                found.setdefault(key, content)
+    return found
+
+
+def first_meta(tags: dict[str, str], *names: str) -> str | None:
+    """The first of `names` (case-insensitive) present among the page's meta tags."""
     for name in names:
-        for attribute in ("property", "name", "itemprop"):
-            values = tree.xpath(f'//meta[@{attribute}="{name}"]/@content')
-            for value in values:
-                if value and value.strip():
-                    return str(value).strip()
+        value = tags.get(name.lower())
+        if value:
+            return value
     return None
 
 
@@ -60,6 +78,8 @@ def ld_authors(article: dict[str, Any]) -> list[str]:
     names = []
     for entry in entries:
         name = entry.get("name") if isinstance(entry, dict) else entry
+        if isinstance(name, list):
+            name = name[0] if name else None
         if isinstance(name, str) and name.strip():
             names.append(name.strip())
     return names
@@ -71,3 +91,45 @@ def ld_text(article: dict[str, Any], key: str) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def first_text(tree: HtmlElement, *xpaths: str) -> str | None:
+    """The first non-empty text among the nodes (or attribute values) the xpaths select."""
+    for xpath in xpaths:
+        for node in tree.xpath(xpath):
+            value = node if isinstance(node, str) else node.text_content()
+            value = " ".join(str(value).split())
+            if value:
+                return value
+    return None
+
+
+# Visible bylines, for pages without JSON-LD or meta authors: the most explicit markup first.
+BYLINE_XPATH = (
+    '//*[@itemprop="author"]//*[@itemprop="name"] | //*[@itemprop="author" and not(*)]'
+    ' | //a[@rel="author"]'
+)
+
+
+def byline_authors(tree: HtmlElement) -> list[str]:
+    """Author names read off the page's byline markup."""
+    names = (" ".join(node.text_content().split()) for node in tree.xpath(BYLINE_XPATH)[:6])
+    return [name for name in names if name]
+
+
+def fallback_date(tree: HtmlElement, url: str) -> datetime | None:
+    """Publication date from <time>, the URL, then htmldate (slow: only as a last resort)."""
+    stamped = first_text(tree, '//*[@itemprop="datePublished"]/@datetime', "//time/@datetime")
+    found = to_utc(stamped)
+    if found is None and (match := _URL_DATE.search(url)):
+        found = to_utc("-".join(match.groups()))
+    if found is None:
+        searched = find_date(tree, extensive_search=False, original_date=True, url=url)
+        found = to_utc(searched)
+    return found
+
+
+def language_code(value: str | None) -> str | None:
+    """A primary language subtag from `en-GB`, `ru_RU` or `EN`."""
+    code = (value or "").replace("_", "-").split("-")[0].split(",")[0].strip().lower()
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None
