@@ -14,6 +14,7 @@ from store.records import ArticleSnapshot
 NORMALISER_VERSION = "2"
 HEADLINE_SEARCH_LINES = 8  # the headline, when a body repeats it, comes within the first lines
 LEAD_MAX_WORDS = 40  # what sits above a repeated headline: breadcrumbs, kicker, date, byline
+STANDFIRST_MAX_WORDS = 15  # a standfirst is one short sentence; a longer match is the lede itself
 _FOLD = re.compile(r"\W+")
 
 
@@ -25,6 +26,7 @@ def normalise_article(
     cleaned = apply_rules(normalise_text(article.text), load_rules() + article.extra_rules)
     headlines = (title, *(normalise_title(h) for h in article.headlines))
     text = drop_headline(tidy_blank_lines(cleaned.text), headlines, cleaned.removed)
+    text = drop_standfirst(text, article.description, cleaned.removed)
     if removed is not None:
         removed.update(cleaned.removed)
     return ArticleSnapshot(
@@ -50,6 +52,16 @@ def drop_headline(text: str, headlines: tuple[str, ...], removed: Counter[str]) 
         seen_words += len(line.split())
         if seen_words > LEAD_MAX_WORDS:
             break
+    return text
+
+
+def drop_standfirst(text: str, description: str | None, removed: Counter[str]) -> str:
+    """The body without a leading standfirst that repeats the page's short description."""
+    first, _, rest = text.partition("\n")
+    short = len(first.split()) <= STANDFIRST_MAX_WORDS
+    if description and short and _fold(first) and _fold(first) == _fold(description):
+        removed["standfirst"] += 1
+        return rest.strip()
     return text
 
 

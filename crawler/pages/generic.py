@@ -20,11 +20,15 @@ from crawler.pages.metadata import (
     first_text,
     json_ld_article,
     language_code,
+    ld_article_body,
     ld_authors,
     ld_text,
     meta_tags,
 )
 from crawler.pages.site_rules import SiteRules, site_rules_for
+
+LD_BODY_RATIO = 1.5
+LD_BODY_MIN_WORDS = 150
 
 
 class GenericArticlePage:
@@ -61,11 +65,17 @@ class GenericArticlePage:
             language=self.language(),
             extra_rules=self.site.line_rules,
             headlines=self.headlines(),
+            description=first_meta(self.meta, "og:description", "description"),
         )
 
     def text(self) -> str:
         tree, options = self.site.prepare(self.tree, self.options)
-        return extract_body(tree, self.url, options)
+        extracted = extract_body(tree, self.url, options)
+        declared = ld_article_body(self.ld) if tree is self.tree else ""
+        # The publisher's own articleBody wins when trafilatura clearly picked a smaller block
+        # (a teaser list, one section): much longer means it holds what the extractor missed.
+        longer = len(declared.split()) >= LD_BODY_RATIO * len(extracted.split())
+        return declared if longer and len(declared.split()) >= LD_BODY_MIN_WORDS else extracted
 
     def title(self) -> str:
         return (

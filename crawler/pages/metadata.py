@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -91,6 +92,18 @@ def ld_text(article: dict[str, Any], key: str) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+_BLOCK_END = re.compile(r"</(?:p|div|h[1-6]|li|blockquote|tr)>|<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def ld_article_body(article: dict[str, Any]) -> str:
+    """A JSON-LD article's `articleBody` as plain text, one paragraph per line."""
+    body = ld_text(article, "articleBody") or ""
+    if "<" in body:
+        body = _TAG.sub("", _BLOCK_END.sub("\n", body))
+    return html.unescape(body)
 
 
 def first_text(tree: HtmlElement, *xpaths: str) -> str | None:
