@@ -28,7 +28,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|\||/|&|\band\b|\bи\b|\n)\s*", re.IGNORECASE)
-_NOISE = re.compile(r"\S+@\S+|https?://\S+|\bon\b\s*$|[()\[\]]", re.IGNORECASE)
+_LINKS = re.compile(r"\S+@\S+|https?://\S+", re.IGNORECASE)
+_NOISE = re.compile(r"\bon\b\s*$|[()\[\]]", re.IGNORECASE)
 _MAX_NAME_WORDS = 5  # "Maria de los Santos Ruiz"; longer parts are sentences, not names
 
 
@@ -36,7 +37,7 @@ def clean_authors(raw: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Names only: no "By", roles, dates, e-mails or links; split on "and", commas, "|"."""
     names: list[str] = []
     for entry in raw:
-        for part in _SPLIT.split(unicodedata.normalize("NFC", entry)):
+        for part in _SPLIT.split(_LINKS.sub(" ", unicodedata.normalize("NFC", entry))):
             name = clean_name(part)
             if name and name.casefold() not in {n.casefold() for n in names}:
                 names.append(name)

@@ -1,0 +1,211 @@
+"""The parts of a page's reading: charset, authors, dates, walls, site rules, headline removal."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml.html import fromstring
+
+from crawler.normalise.article import drop_headline, drop_standfirst
+from crawler.normalise.authors import clean_authors
+from crawler.normalise.boilerplate import RulesError
+from crawler.normalise.dates import to_utc
+from crawler.pages.blocked import blocked_reason
+from crawler.pages.decoding import decode_html
+from crawler.pages.metadata import language_code
+from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
+
+RU = "<html><head>{meta}</head><body><p>Новый мост через Волгу</p></body></html>"
+
+
+def test_charset_from_meta_only() -> None:
+    page = RU.format(meta='<meta charset="windows-1251">').encode("cp1251")
+    assert "Новый мост через Волгу" in decode_html(page)
+
+
+def test_charset_header_wins_over_meta() -> None:
+    page = RU.format(meta='<meta charset="iso-8859-1">').encode("cp1251")
+    assert "Новый мост" in decode_html(page, "text/html; charset=windows-1251")
+
+
+def test_charset_bom_wins_over_meta() -> None:
+    page = b"\xef\xbb\xbf" + RU.format(meta='<meta charset="windows-1251">').encode("utf-8")
+    assert "Новый мост" in decode_html(page)
+
+
+def test_valid_utf8_beats_a_stale_latin_declaration() -> None:
+    page = '<meta charset="iso-8859-1"><p>Café crème, naïve résumé</p>'.encode()
+    assert "Café crème, naïve résumé" in decode_html(page)
+
+
+def test_real_latin1_page_still_decodes_as_declared() -> None:
+    page = '<meta charset="iso-8859-1"><p>Café crème</p>'.encode("latin-1")
+    assert "Café crème" in decode_html(page)
+
+
+@pytest.mark.parametrize(
+    ("raw", "names"),
+    [
+        (["By Jane Roe"], ("Jane Roe",)),
+        (["Jane Roe, Staff Writer"], ("Jane Roe",)),
+        (["By Jo Park and Sam Ortiz | Updated Jan 5, 2024 10:00 am"], ("Jo Park", "Sam Ortiz")),
+        (["Written by: Priya Nair"], ("Priya Nair",)),
+        (["Senior Editor"], ()),
+        (["jane@example.com", "https://x.example/staff/jane"], ()),
+        (["Ana Lindqvist", "ana lindqvist"], ("Ana Lindqvist",)),
+        (["Автор: Иван Петров"], ("Иван Петров",)),
+        (["Maria de los Santos Ruiz"], ("Maria de los Santos Ruiz",)),
+    ],
+)
+def test_clean_authors(raw: list[str], names: tuple[str, ...]) -> None:
+    assert clean_authors(raw) == names
+
+
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        ("2024-03-05T09:30:00-05:00", datetime(2024, 3, 5, 14, 30, tzinfo=UTC)),
+        ("2024-03-05T09:30:00.000Z", datetime(2024, 3, 5, 9, 30, tzinfo=UTC)),
+        ("2024-03-05", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("Fri, 05 Jan 2024 09:00:00 +0100", datetime(2024, 1, 5, 8, 0, tzinfo=UTC)),
+        ("March 5, 2024", datetime(2024, 3, 5, tzinfo=UTC)),
+        ("1970-01-01", None),
+        ("yesterday", None),
+        ("", None),
+    ],
+)
+def test_dates_in_utc(value: str, utc: datetime | None) -> None:
+    assert to_utc(value) == utc
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("en-GB", "en"), ("ru_RU", "ru"), ("EN", "en"), ("de, en", "de"), ("x", None), (None, None)],
+)
+def test_language_code(value: str | None, code: str | None) -> None:
+    assert language_code(value) == code
+
+
+STORY = " ".join(["The council met again on Tuesday to discuss the budget for next year."] * 12)
+
+
+def page(title: str, body: str) -> tuple[object, str]:
+    return fromstring(f"<html><head><title>{title}</title></head><body>{body}</body></html>"), title
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "reason"),
+    [
+        ("Access Denied", "You don't have permission to access this server.", "error page"),
+        ("News", "Adblock detected\nPlease disable your ad blocker to continue.", "ad-block wall"),
+        ("News", "A short teaser.\nSubscribe to continue reading", "paywall"),
+        ("Example", "Before you continue to Example\nAccept all\nReject all", "consent wall"),
+    ],
+)
+def test_walls_are_blocked(title: str, text: str, reason: str) -> None:
+    tree, _ = page(title, "")
+    found = blocked_reason(tree, title, text)  # type: ignore[arg-type]
+    assert found is not None and found.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        ("Access denied: why the archive closed", STORY),  # an error-like title on a real story
+        ("News", f"{STORY}\nSubscribe to continue reading"),  # a long story with a wall line
+        ("Cookies", "Sites must say we use cookies to track you, the regulator said on Monday."),
+        ("News", "A brief note on the paywall debate in the council chamber this week."),
+    ],
+)
+def test_ordinary_pages_are_not_blocked(title: str, text: str) -> None:
+    tree, _ = page(title, f"<p>{text}</p>")
+    assert blocked_reason(tree, title, text) is None  # type: ignore[arg-type]
+
+
+def test_a_page_with_no_extracted_text_is_judged_on_its_visible_text() -> None:
+    tree, title = page(
+        "Example", "<div><p>We value your privacy</p><button>Accept all</button></div>"
+    )
+    assert blocked_reason(tree, title, "") == "consent wall"  # type: ignore[arg-type]
+
+
+def test_headline_and_what_sits_above_it_leave_the_body() -> None:
+    text = "News\nPolitics\nBridge reopens after repair\nThe bridge reopened on Tuesday."
+    removed: Counter[str] = Counter()
+    assert drop_headline(text, ("Bridge reopens after repair | Courier",), removed) == (
+        "The bridge reopened on Tuesday."
+    )
+    assert removed["headline"] == 1
+
+
+def test_a_line_that_only_starts_like_the_headline_stays() -> None:
+    text = "Bridge reopens after repair of the deck, the council said on Tuesday evening."
+    assert drop_headline(text, ("Bridge reopens after repair",), Counter()) == text
+
+
+def test_standfirst_repeating_the_description_leaves_the_body() -> None:
+    text = "A short summary line.\nThe first paragraph."
+    assert drop_standfirst(text, "A short summary line", Counter()) == "The first paragraph."
+    long_lede = " ".join(["word"] * 30)
+    assert drop_standfirst(f"{long_lede}\nMore.", long_lede, Counter()).startswith("word")
+
+
+def write_rules(folder: Path, name: str, body: str) -> Path:
+    path = folder / name
+    path.write_text(body)
+    return path
+
+
+def test_site_rules_match_domain_and_subdomains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_rules(tmp_path, "a.toml", 'domain = "example.com"\nremove = ["aside"]\n')
+    write_rules(tmp_path, "b.toml", 'domain = "news.example.com"\nremove = ["nav"]\n')
+    monkeypatch.setenv(SITE_RULES_ENV, str(tmp_path))
+    assert site_rules_for("https://www.example.com/a").domain == "example.com"
+    assert site_rules_for("https://blog.example.com/a").domain == "example.com"
+    assert site_rules_for("https://eu.news.example.com/a").domain == "news.example.com"
+    assert site_rules_for("https://other.org/a").domain == ""
+    monkeypatch.delenv(SITE_RULES_ENV)
+    assert site_rules_for("https://www.example.com/a").domain == ""
+
+
+def test_an_edited_rules_file_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_rules(tmp_path, "site.toml", 'domain = "example.com"\n')
+    monkeypatch.setenv(SITE_RULES_ENV, str(path))
+    assert site_rules_for("https://example.com/").remove == ()
+    path.write_text('domain = "example.com"\nremove = ["aside", "nav"]\n')
+    os.utime(path, ns=(1, 2))  # a new mtime even on a coarse clock
+    assert len(site_rules_for("https://example.com/").remove) == 2
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"a.toml": "remove = ['aside']"}, "missing `domain"),
+        ({"a.toml": "domain = 'x.org'\nbody = 'div['"}, "bad selector"),
+        ({"a.toml": "domain = 'x.org'\nremove = [1]"}, "must be a list of CSS or XPath"),
+        ({"a.toml": "domain = 'x.org'\n[[drop]]\npatterns = ['x']"}, "needs a name"),
+        ({"a.toml": "domain = [", "b.toml": ""}, "a.toml"),
+        ({"a.toml": "domain = 'x.org'", "b.toml": "domain = 'x.org'"}, "already has a rules file"),
+    ],
+)
+def test_bad_site_rules_raise_clear_errors(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
+    for name, body in files.items():
+        write_rules(tmp_path, name, body)
+    with pytest.raises(RulesError) as info:
+        load_site_rules(str(tmp_path))
+    assert message in str(info.value)
+
+
+def test_missing_site_rules_location(tmp_path: Path) -> None:
+    with pytest.raises(RulesError, match="no such file or folder"):
+        load_site_rules(str(tmp_path / "nope"))
