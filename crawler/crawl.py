@@ -28,7 +28,7 @@ from crawler.spiders.section import SectionSpider
 from crawler.spiders.sitemap import SitemapSpider
 from store.db import database_url, make_engine, open_archive, transaction
 from store.models import CrawlRun, Source
-from store.revisits import due_documents
+from store.revisits import due_revisits
 from store.runs import finish_run, start_run
 from store.sources import get_source
 
@@ -153,14 +153,14 @@ def plan_crawl(
         run = adopt_run(session, run_id, source) if run_id else None
         if run is None:
             run = start_run(session, source.id, worker=socket.gethostname(), pid=os.getpid())
-        due = due_documents(
+        due = due_revisits(
             session,
             source.id,
             datetime.now(UTC),
             limit=int(settings.get("ARCHIVIST_LIMIT") or 0),
             everything=bool(settings.get("ARCHIVIST_REVISIT_ALL")),
         )
-        spider_args: dict[str, Any] = {"source_url": source.url, "urls": due}
+        spider_args: dict[str, Any] = {"source_url": source.url, "revisits": due}
         if source.kind == "start":
             spider_args.update(follow=source.follow, depth=source.depth)
         return CrawlPlan(run.id, source.id, source.kind, spider_args, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from store.blobs import PreparedBlob
 from store.records import ArticleSnapshot, Recorded
 from store.revisits import KnownDocument
 
@@ -39,6 +40,7 @@ class FetchedPage:
     listing: Listing | None = None  # how discovery listed it, if it did
     known: KnownDocument | None = None  # the archive's record of it, for revisits
     # filled by the pipeline
+    blob: PreparedBlob | None = None  # the body, digested and compressed by the reading
     snapshot: ArticleSnapshot | None = None
     recorded: Recorded | None = None
     outcome: str | None = None

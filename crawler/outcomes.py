@@ -15,8 +15,12 @@ class FetchProblem(Exception):
     """A fetch that yields no article, with the outcome to record."""
 
     def __init__(self, outcome: Outcome, message: str) -> None:
-        super().__init__(message)
+        super().__init__(outcome, message)
         self.outcome = outcome
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def check_fetch(page: FetchedPage) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import replace
-from typing import Any, Self
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Self
 
-from scrapy.crawler import Crawler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -18,14 +18,27 @@ from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reading import EXTRACTOR_VERSION, BlockedPage, NotAnArticle, read_article
 from crawler.settings import parse_duration
 from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
-from store.blobs import digest_of
+from store.blobs import PreparedBlob, digest_of, prepare_blob
 from store.db import open_archive, transaction
 from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
 from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
 
+if TYPE_CHECKING:  # extraction workers import this module: keep Scrapy out of them
+    from scrapy.crawler import Crawler
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What reading one page gives: a snapshot or the outcome and error, and the ready body."""
+
+    snapshot: ArticleSnapshot | None = None
+    outcome: Outcome = Outcome.NEW
+    error: str | None = None
+    blob: PreparedBlob | None = None
+
 
 def read_fetched(item: FetchedPage) -> ArticleSnapshot:
-    """Check and read one fetched page; raises FetchProblem. Module-level: pools pickle it."""
+    """Check and read one fetched page; raises FetchProblem."""
     check_fetch(item)
     try:
         return read_article(
@@ -37,22 +50,30 @@ def read_fetched(item: FetchedPage) -> ArticleSnapshot:
         raise FetchProblem(Outcome.ERROR, f"nothing extractable: {exc}") from exc
 
 
+def read_for_archive(item: FetchedPage, prepare: bool = True) -> Reading:
+    """Read a page and prepare its body for storage: all the CPU work of one page.
+
+    Module-level and exception-free so a process pool can run it and send the result back.
+    """
+    blob = prepare_blob(item.body) if prepare and item.body else None
+    try:
+        return Reading(snapshot=read_fetched(item), blob=blob)
+    except FetchProblem as problem:
+        return Reading(outcome=problem.outcome, error=str(problem), blob=blob)
+
+
 def read_page(item: FetchedPage) -> None:
     """Read a page in this process; sets the item's snapshot, or its outcome and error."""
-    try:
-        settle(item, read_fetched(item))
-    except FetchProblem as problem:
-        settle(item, problem)
+    settle(item, read_for_archive(item, prepare=False))
 
 
-def settle(item: FetchedPage, result: ArticleSnapshot | FetchProblem) -> None:
-    """Attach a read's result to the item."""
-    if isinstance(result, FetchProblem):
-        item.outcome = result.outcome.value
-        item.error = item.error or str(result)
-    else:
-        item.snapshot = result
-        item.outcome = Outcome.NEW.value
+def settle(item: FetchedPage, reading: Reading) -> None:
+    """Attach a reading's result to the item."""
+    item.snapshot = reading.snapshot
+    item.outcome = reading.outcome.value
+    item.blob = reading.blob
+    if reading.error:
+        item.error = item.error or reading.error
 
 
 def record_page(
@@ -66,11 +87,12 @@ def record_page(
     capture = _capture(item, run_id)
     with transaction(engine) as session:
         if item.snapshot is not None:
-            recorded = record_snapshot(session, item.snapshot, capture, source_id)
+            recorded = record_snapshot(session, item.snapshot, capture, source_id, blob=item.blob)
             _note_redirect(session, item, item.snapshot.url, run_id, policy)
         else:
             outcome = Outcome(item.outcome or Outcome.ERROR.value)
-            recorded = record_failure(session, capture, outcome, canonical_url(item.requested_url))
+            document_url = canonical_url(item.requested_url)
+            recorded = record_failure(session, capture, outcome, document_url, blob=item.blob)
             if outcome is Outcome.REDIRECTED and item.final_url:
                 item.redirected = mark_redirected(
                     session, canonical_url(item.requested_url), canonical_url(item.final_url)
@@ -86,7 +108,7 @@ def record_unchanged_page(
     known = item.known
     if known is None or not item.body or item.status != 200:
         return None
-    if canonical_url(item.final_url or item.requested_url) != known.url:
+    if item.final_url != item.requested_url:  # redirected: the full read decides what it is
         return None
     if known.extractor_version != EXTRACTOR_VERSION or known.last_digest != digest_of(item.body):
         return None
@@ -170,8 +192,6 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         if self.store:
             self.engine = open_archive(self.url)
-        if self.workers > 0:
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_quiet_worker)
 
     def close_spider(self) -> None:
         if self.pool is not None:
@@ -183,10 +203,7 @@ class ArchivePipeline:
         if self.engine is not None:
             item.recorded = record_unchanged_page(self.engine, item, self.run_id, self.policy)
         if item.recorded is None:
-            try:
-                settle(item, await self._read(item))
-            except FetchProblem as problem:
-                settle(item, problem)
+            settle(item, await self._read(item))
             if self.engine is not None:
                 item.recorded = record_page(
                     self.engine, item, self.run_id, self.source_id, self.policy
@@ -195,10 +212,16 @@ class ArchivePipeline:
             item.outcome = item.recorded.outcome.value
         return item
 
-    async def _read(self, item: FetchedPage) -> ArticleSnapshot:
-        if self.pool is None:
-            return read_fetched(item)
-        return await asyncio.wrap_future(self.pool.submit(read_fetched, item))
+    async def _read(self, item: FetchedPage) -> Reading:
+        try:  # cheap, so here: 304s, 404s and errors never travel to a worker
+            check_fetch(item)
+        except FetchProblem as problem:
+            return Reading(outcome=problem.outcome, error=str(problem))
+        if self.workers <= 0:
+            return read_for_archive(item, prepare=self.store)
+        if self.pool is None:  # made on first need: a revisit of unchanged pages needs none
+            self.pool = extraction_pool(self.workers)
+        return await asyncio.wrap_future(self.pool.submit(read_for_archive, item, self.store))
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
@@ -212,6 +235,22 @@ def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
 
 def _seconds(value: Any) -> float:
     return float(parse_duration(value)) if isinstance(value, str) else float(value)
+
+
+def extraction_pool(workers: int, pages_per_worker: int = 1000) -> ProcessPoolExecutor:
+    """Worker processes for reading pages.
+
+    Forkserver: workers start small instead of copying the crawl process (and the forkserver
+    stays small too: nothing preloaded). A worker is replaced after `pages_per_worker` pages,
+    so memory stays flat over long crawls; loading the extractor again costs about a second.
+    """
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_quiet_worker,
+        max_tasks_per_child=pages_per_worker,
+    )
 
 
 def _quiet_worker() -> None:

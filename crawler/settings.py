@@ -21,6 +21,9 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "DOWNLOAD_WARNSIZE": 5 * 1024 * 1024,
     "CONCURRENT_REQUESTS": 16,
     "CONCURRENT_REQUESTS_PER_DOMAIN": 4,
+    # Scrapy starts this many tasks per callback output; ours yield one page (or a listing's
+    # requests, which are cheap), and Scrapy's 100 cost more than reading the page.
+    "CONCURRENT_ITEMS": 4,
     "AUTOTHROTTLE_ENABLED": True,
     "AUTOTHROTTLE_START_DELAY": 0.5,
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 4.0,
@@ -30,6 +33,8 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "EXTENSIONS": {
         "scrapy.extensions.remote_control.RemoteControl": None,
         "scrapy.extensions.telnet.TelnetConsole": None,
+        "scrapy.extensions.throttle.AutoThrottle": None,  # replaced by the one below
+        "crawler.middlewares.throttle.RevisitAwareAutoThrottle": 0,
     },
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": True,  # 404/410/5xx reach the spider: they are evidence, not noise

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store.blobs import put_blob
+from store.blobs import PreparedBlob, put_blob
 from store.models import Capture, Document, Version
 from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
 
@@ -26,8 +26,13 @@ def record_snapshot(
     snapshot: ArticleSnapshot,
     capture: CaptureRecord,
     source_id: int | None = None,
+    *,
+    blob: PreparedBlob | None = None,
 ) -> Recorded:
-    """Store one successful fetch: a capture always, a version only if the content changed."""
+    """Store one successful fetch: a capture always, a version only if the content changed.
+
+    `blob` is the capture's body already digested and compressed (by a crawl's worker).
+    """
     document = _document_for_update(session, snapshot.url, source_id)
     latest = _latest_version(session, document)
     if latest is not None and latest.content_hash == snapshot.content_hash:
@@ -37,7 +42,7 @@ def record_snapshot(
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
         version = _append_version(session, document, snapshot, capture)
     _mark_live(document, capture, changed=outcome is not Outcome.UNCHANGED)
-    row = _insert_capture(session, capture, outcome, document.id, version.id)
+    row = _insert_capture(session, capture, outcome, document.id, version.id, blob)
     return Recorded(
         outcome=outcome,
         capture_id=row.id,
@@ -52,6 +57,8 @@ def record_failure(
     capture: CaptureRecord,
     outcome: Outcome,
     document_url: str | None = None,
+    *,
+    blob: PreparedBlob | None = None,
 ) -> Recorded:
     """Store a fetch that made no version (error, gone, blocked, not modified, redirected)."""
     document = _existing_document(session, document_url) if document_url else None
@@ -63,7 +70,8 @@ def record_failure(
             if version is not None:
                 version.last_seen_at = max(version.last_seen_at, capture.fetched_at)
     version_id = version.id if version is not None else None
-    row = _insert_capture(session, capture, outcome, document.id if document else None, version_id)
+    document_id = document.id if document else None
+    row = _insert_capture(session, capture, outcome, document_id, version_id, blob)
     version_no = document.version_count or None if document else None
     return Recorded(
         outcome=outcome,
@@ -87,7 +95,9 @@ def record_unchanged(
         return None
     latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
     _mark_live(document, capture, changed=False)
-    row = _insert_capture(session, capture, Outcome.UNCHANGED, document.id, latest.id, digest)
+    row = _insert_capture(
+        session, capture, Outcome.UNCHANGED, document.id, latest.id, stored_digest=digest
+    )
     return Recorded(
         outcome=Outcome.UNCHANGED,
         capture_id=row.id,
@@ -211,10 +221,12 @@ def _insert_capture(
     outcome: Outcome,
     document_id: int | None,
     version_id: int | None,
-    digest: str | None = None,
+    blob: PreparedBlob | None = None,
+    stored_digest: str | None = None,
 ) -> Capture:
+    digest = stored_digest
     if digest is None and capture.body is not None:
-        digest = put_blob(session, capture.body)
+        digest = put_blob(session, blob or capture.body)
     row = Capture(
         document_id=document_id,
         crawl_run_id=capture.crawl_run_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import zstandard
 from sqlalchemy import select
@@ -20,16 +21,31 @@ def digest_of(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def put_blob(session: Session, body: bytes) -> str:
-    """Store `body` unless its digest is already there; return the digest."""
-    digest = digest_of(body)
+@dataclass(frozen=True)
+class PreparedBlob:
+    """A body digested and compressed, ready to store (crawls prepare it in worker processes)."""
+
+    digest: str
+    size: int
+    data: bytes
+
+
+def prepare_blob(body: bytes) -> PreparedBlob:
+    """Digest and compress `body`: the CPU part of storing it."""
     data = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(body)
+    return PreparedBlob(digest_of(body), len(body), data)
+
+
+def put_blob(session: Session, body: bytes | PreparedBlob) -> str:
+    """Store `body` unless its digest is already there; return the digest."""
+    blob = body if isinstance(body, PreparedBlob) else prepare_blob(body)
+    digest = blob.digest
     values = {
         "digest": digest,
-        "size": len(body),
-        "stored_size": len(data),
+        "size": blob.size,
+        "stored_size": len(blob.data),
         "compression": "zstd",
-        "data": data,
+        "data": blob.data,
     }
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["digest"]))

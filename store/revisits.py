@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
 from store.records import DocumentStatus
 
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 RARELY_CHECKED = frozenset({DocumentStatus.GONE.value, DocumentStatus.REDIRECTED.value})
 
 
@@ -58,15 +60,17 @@ class KnownDocument:
 def known_document(session: Session, url: str) -> KnownDocument | None:
     """The archive's record of `url` (a canonical URL) with its last capture's validators."""
     document = session.scalars(select(Document).where(Document.url == url)).first()
-    if document is None:
-        return None
-    capture = session.scalars(
-        select(Capture)
-        .where(Capture.document_id == document.id, Capture.status_code == 200)
-        .where(Capture.blob_digest.is_not(None))
-        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
-        .limit(1)
-    ).first()
+    return _known(session, document) if document is not None else None
+
+
+def known_document_by_id(session: Session, document_id: int) -> KnownDocument | None:
+    """The archive's record of a document, by id (revisits know it)."""
+    document = session.get(Document, document_id)
+    return _known(session, document) if document is not None else None
+
+
+def _known(session: Session, document: Document) -> KnownDocument:
+    capture = _last_body(session, document.id)
     headers = capture.headers if capture is not None else {}
     return KnownDocument(
         id=document.id,
@@ -81,6 +85,17 @@ def known_document(session: Session, url: str) -> KnownDocument | None:
     )
 
 
+def _last_body(session: Session, document_id: int) -> Capture | None:
+    """The document's last capture that brought a 200 body."""
+    return session.scalars(
+        select(Capture)
+        .where(Capture.document_id == document_id, Capture.status_code == 200)
+        .where(Capture.blob_digest.is_not(None))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(1)
+    ).first()
+
+
 def _extractor_version(session: Session, document: Document) -> str | None:
     return session.scalars(
         select(Version.extractor_version).where(
@@ -93,13 +108,31 @@ def due_documents(
     session: Session, source_id: int, now: datetime, limit: int = 0, everything: bool = False
 ) -> list[str]:
     """URLs of the source's documents due for a check by `now`, most overdue first."""
-    query = select(Document.url).where(Document.source_id == source_id)
+    return list(session.scalars(_due(select(Document.url), source_id, now, limit, everything)))
+
+
+def due_revisits(
+    session: Session, source_id: int, now: datetime, limit: int = 0, everything: bool = False
+) -> list[tuple[int, str]]:
+    """(document id, URL to fetch) for the source's due documents, most overdue first.
+
+    The URL is the one that last brought the page (a listed URL can differ from the canonical
+    URL the document is filed under, and the canonical one may not answer); else the document's.
+    """
+    query = _due(select(Document.id, Document.url), source_id, now, limit, everything)
+    found = []
+    for document_id, url in session.execute(query):
+        capture = _last_body(session, document_id)
+        found.append((document_id, capture.requested_url if capture is not None else url))
+    return found
+
+
+def _due(query: _Query, source_id: int, now: datetime, limit: int, everything: bool) -> _Query:
+    query = query.where(Document.source_id == source_id)
     if not everything:
         query = query.where(or_(Document.next_check_at.is_(None), Document.next_check_at <= now))
     query = query.order_by(Document.next_check_at.asc().nulls_first(), Document.id)
-    if limit > 0:
-        query = query.limit(limit)
-    return list(session.scalars(query))
+    return query.limit(limit) if limit > 0 else query
 
 
 def schedule_next_check(

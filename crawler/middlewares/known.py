@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crawler.items import Listing
 from crawler.normalise.urls import canonical_url
 from store.db import make_engine
-from store.revisits import KnownDocument, known_document
+from store.revisits import KnownDocument, known_document, known_document_by_id
 
 KNOWN_META = "archivist_known"
 
@@ -58,7 +58,7 @@ class KnownDocumentsMiddleware:
         # Redirects and retries come back through here with the meta already set.
         if not request.meta.get("article") or KNOWN_META in request.meta:
             return
-        known = self._lookup(canonical_url(request.url))
+        known = self._lookup(request)
         if known is not None and not self._worth_fetching(known, request):
             self.stats.inc_value("archivist/skipped_unchanged")
             raise Skipped("archived and unchanged according to its listing")
@@ -70,10 +70,13 @@ class KnownDocumentsMiddleware:
         if known is not None:
             _add_validators(request, known)
 
-    def _lookup(self, url: str) -> KnownDocument | None:
+    def _lookup(self, request: Request) -> KnownDocument | None:
         assert self.engine is not None
+        revisit: int | None = request.meta.get("revisit")
         with Session(self.engine) as session:
-            return known_document(session, url)
+            if revisit:
+                return known_document_by_id(session, revisit)
+            return known_document(session, canonical_url(request.url))
 
     def _worth_fetching(self, known: KnownDocument, request: Request) -> bool:
         if request.meta.get("revisit") or self.revisit_all:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,9 +61,12 @@ class ArticleSpider(scrapy.Spider):
     name = "article"
     refetch_duplicates = True  # `fetch A A` fetches twice; a source crawl fetches once
 
-    def __init__(self, urls: list[str] = (), **kwargs: Any) -> None:  # type: ignore[assignment]
+    def __init__(
+        self, urls: Sequence[str] = (), revisits: Sequence[tuple[int, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.urls = list(urls)
+        self.revisits = list(revisits)  # (document id, URL) of known articles due a check
         self.discovery_errors: list[str] = []
         self.listed: set[str] = set()
 
@@ -71,14 +74,16 @@ class ArticleSpider(scrapy.Spider):
         for request in self.discovery_requests():
             yield request
         for url in self.urls:
-            yield self.article_request(url, revisit=True)
+            yield self.article_request(url)
+        for document_id, url in self.revisits:
+            yield self.article_request(url, revisit=document_id)
 
     def discovery_requests(self) -> Iterator[scrapy.Request]:
         """Requests for feeds, sitemaps or section pages: none for a plain URL list."""
         return iter(())
 
     def article_request(
-        self, url: str, listing: Listing | None = None, revisit: bool = False, **cb_kwargs: Any
+        self, url: str, listing: Listing | None = None, revisit: int | None = None, **cb_kwargs: Any
     ) -> scrapy.Request:
         """A request for one article; its response becomes a FetchedPage."""
         return scrapy.Request(

@@ -1,0 +1,399 @@
+"""Crawl speed and memory: bare Scrapy, naive Scrapy + trafilatura and `archivist crawl`, one run.
+
+    .venv/bin/python bench/crawl_speed.py --corpus ../shared/corpus/wcxb-articles
+    .venv/bin/python bench/crawl_speed.py --corpus ... --pages 300 --repeat 1   # a quick look
+
+A loopback site of N article URLs (corpus pages reused under distinct URLs) with a feed and a
+sitemap is served by an aiohttp server in its own process (ETag / Last-Modified and 304 answers,
+like nginx for static files). Each crawler runs as its own process with the same Scrapy
+politeness settings (robots.txt, per-domain concurrency, AutoThrottle); pages/s is pages over
+the process's wall time (start-up included), peak RSS is the sum over the process tree, sampled
+every 100 ms. Figures are medians of --repeat runs. The CPU limit is trafilatura's `extract()`
+alone over the same pages on one process per core, no network.
+
+Targets (issue 3, on the machine it runs on): first crawl >= 1.8x the naive baseline and >= 85%
+of the CPU limit; the unchanged revisit pass >= 10x the first crawl; peak RSS < 500 MB and flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAST_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
+TARGETS = {"vs_naive": 1.8, "vs_cpu_limit": 0.85, "revisit_vs_first": 10.0, "rss_mb": 500.0}
+
+
+# --- the site: an aiohttp server in its own process --------------------------------------------
+
+
+def corpus_pages(corpus: Path) -> list[bytes]:
+    """The corpus's raw HTML pages, in a stable order."""
+    return [gzip.decompress(p.read_bytes()) for p in sorted((corpus / "html").glob("*.html.gz"))]
+
+
+def serve(corpus: Path, pages: int, port_file: Path, validators: bool) -> None:
+    """Serve N article URLs, /feed.xml, /sitemap.xml and /robots.txt until killed."""
+    from aiohttp import web
+
+    bodies = corpus_pages(corpus)
+
+    async def article(request: web.Request) -> web.StreamResponse:
+        number = int(request.match_info["n"])
+        if number >= pages:
+            raise web.HTTPNotFound()
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if validators:
+            etag = f'"a{number}"'
+            headers.update(ETag=etag, **{"Last-Modified": LAST_MODIFIED})
+            if request.headers.get("If-None-Match") == etag:
+                return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(body=bodies[number % len(bodies)], headers=headers)
+
+    async def listing(request: web.Request) -> web.Response:
+        base = f"http://{request.host}"
+        if request.path == "/feed.xml":
+            return web.Response(text=feed_xml(base, pages), content_type="application/rss+xml")
+        return web.Response(text=sitemap_xml(base, pages), content_type="application/xml")
+
+    async def robots(_: web.Request) -> web.Response:
+        return web.Response(text="User-agent: *\nAllow: /\n")
+
+    app = web.Application()
+    app.router.add_get("/a/{n}/", article)
+    app.router.add_get("/feed.xml", listing)
+    app.router.add_get("/sitemap.xml", listing)
+    app.router.add_get("/robots.txt", robots)
+    asyncio.run(_listen(app, port_file))
+
+
+async def _listen(app: object, port_file: Path) -> None:
+    """Listen on a free loopback port, write it to `port_file`, serve forever."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)  # type: ignore[arg-type]
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0, backlog=1024).start()
+    port_file.write_text(str(runner.addresses[0][1]))
+    await asyncio.Event().wait()
+
+
+def feed_xml(base: str, pages: int) -> str:
+    items = "".join(
+        f"<item><title>Article {n}</title><link>{base}/a/{n}/</link>"
+        f"<pubDate>{LAST_MODIFIED}</pubDate></item>"
+        for n in range(pages)
+    )
+    channel = f"<channel><title>Bench</title>{items}</channel>"
+    return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>"
+
+
+def sitemap_xml(base: str, pages: int) -> str:
+    urls = "".join(
+        f"<url><loc>{base}/a/{n}/</loc><lastmod>2026-11-02</lastmod></url>" for n in range(pages)
+    )
+    return f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
+
+
+class Site:
+    """The server process, started with `--serve` in a child interpreter."""
+
+    def __init__(self, corpus: Path, pages: int, validators: bool = True) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="crawl-bench-site-"))
+        port_file = self.dir / "port"
+        args = [sys.executable, __file__, "--serve", "--corpus", str(corpus),
+                "--pages", str(pages), "--port-file", str(port_file)]  # fmt: skip
+        if not validators:
+            args.append("--no-validators")
+        self.process = subprocess.Popen(args)
+        while not port_file.exists() or not port_file.read_text():
+            if self.process.poll() is not None:
+                raise SystemExit("the bench site did not start")
+            time.sleep(0.05)
+        self.base = f"http://127.0.0.1:{port_file.read_text()}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+# --- measuring a process tree ------------------------------------------------------------------
+
+
+def tree_memory(root: int) -> tuple[int, int]:
+    """Summed RSS and PSS (bytes) of `root` and all its descendants (Linux /proc).
+
+    RSS counts memory shared between processes once per process; PSS splits it among them.
+    """
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(f"/proc/{entry.name}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rpartition(")")[2].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    rss = pss = 0
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        rss += _kib(f"/proc/{pid}/status", "VmRSS:")
+        pss += _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+    return rss, pss
+
+
+def _kib(path: str, field_name: str) -> int:
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(field_name):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class Measured:
+    """One process run: wall seconds, RSS samples, its stdout."""
+
+    seconds: float
+    rss: list[int] = field(default_factory=list)
+    pss: list[int] = field(default_factory=list)
+    stdout: str = ""
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss, default=0) / 1e6
+
+    @property
+    def peak_pss_mb(self) -> float:
+        return max(self.pss, default=0) / 1e6
+
+    def half_peaks_mb(self) -> tuple[float, float]:
+        """Peak RSS in the first and second half of the run (flat memory: about equal)."""
+        half = len(self.rss) // 2
+        return max(self.rss[:half], default=0) / 1e6, max(self.rss[half:], default=0) / 1e6
+
+
+def measure(args: list[str], env: dict[str, str] | None = None) -> Measured:
+    """Run a command, sampling its process tree's RSS every 100 ms."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})}, cwd=ROOT,
+    )  # fmt: skip
+    samples: list[tuple[int, int]] = []
+
+    def sample() -> None:
+        while process.poll() is None:
+            samples.append(tree_memory(process.pid))
+            time.sleep(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    seconds = time.perf_counter() - start
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(args[:4])}... failed ({process.returncode}):\n{err[-2000:]}")
+    return Measured(seconds, [r for r, _ in samples], [p for _, p in samples], out)
+
+
+# --- the crawlers ------------------------------------------------------------------------------
+
+
+def spider_main(kind: str, base: str, pages: int) -> None:
+    """`--spider bare|naive`: a plain Scrapy spider over the site; prints the item count."""
+    import scrapy
+    import trafilatura
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.settings import crawl_settings
+
+    class Plain(scrapy.Spider):
+        name = "plain"
+
+        async def start(self) -> Iterator[scrapy.Request]:  # type: ignore[override]
+            for n in range(pages):
+                yield scrapy.Request(f"{base}/a/{n}/", callback=self.parse)
+
+        def parse(self, response: scrapy.http.Response) -> Iterator[dict[str, object]]:
+            if kind == "naive":
+                yield {"url": response.url, "text": trafilatura.extract(response.text)}
+            else:
+                yield {"url": response.url, "size": len(response.body)}
+
+    settings = crawl_settings({"ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}})
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(Plain)
+    count = [0]
+
+    def scraped() -> None:  # a named function: Scrapy holds signal receivers weakly
+        count[0] += 1
+
+    crawler.signals.connect(scraped, signals.item_scraped)
+    process.crawl(crawler)
+    process.start()
+    print(count[0])
+
+
+def run_spider(kind: str, site: Site, pages: int) -> tuple[float, Measured]:
+    measured = measure([sys.executable, __file__, "--spider", kind, "--base", site.base,
+                        "--pages", str(pages)])  # fmt: skip
+    return int(measured.stdout.strip().splitlines()[-1]) / measured.seconds, measured
+
+
+def archivist(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scheduler", *args]
+
+
+ARCHIVIST_PASSES = {
+    # name: (extra crawl options, the run's count that says how many pages the pass covered)
+    "first": ((), "fetched"),
+    "second": ((), "discovered"),  # listing dates unchanged, nothing due: nothing fetched
+    "recheck": (("-s", "ARCHIVIST_REVISIT_ALL=true"), "fetched"),  # conditional GET of all
+}
+
+
+def run_archivist(site: Site, workdir: Path) -> dict[str, tuple[float, Measured]]:
+    """A first crawl into a fresh SQLite archive, a second one, and a forced re-check of all."""
+    db = f"sqlite:///{workdir / 'archive.db'}"
+    add = archivist("source", "add", "bench", "--sitemap", f"{site.base}/sitemap.xml",
+                    "--every", "1h", "--db", db)  # fmt: skip
+    subprocess.run(add, check=True, capture_output=True, cwd=ROOT)
+    results = {}
+    for name, (extra, covered) in ARCHIVIST_PASSES.items():
+        measured = measure(archivist("crawl", "bench", "--json", "--db", db, *extra))
+        run = json.loads(measured.stdout.strip().splitlines()[-1])
+        print(f"  {name}: {json.dumps({k: v for k, v in run.items() if isinstance(v, int)})}",
+              file=sys.stderr)  # fmt: skip
+        results[name] = (run[covered] / measured.seconds, measured)
+    return results
+
+
+def extract_one(html: bytes) -> int:
+    import trafilatura
+
+    return len(trafilatura.extract(html.decode("utf-8", "replace")) or "")
+
+
+def cpu_limit(corpus: Path, pages: int) -> float:
+    """trafilatura.extract alone over the same N pages, one process per core: pages/s."""
+    bodies = corpus_pages(corpus)
+    work = [bodies[n % len(bodies)] for n in range(pages)]
+    with ProcessPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(extract_one, work[: os.cpu_count() or 1]))  # warm the workers up
+        start = time.perf_counter()
+        list(pool.map(extract_one, work, chunksize=4))
+        return pages / (time.perf_counter() - start)
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+Figures = tuple[float, float, float, tuple[float, float]]
+
+
+def median_of(runs: list[tuple[float, Measured]]) -> Figures:
+    """Median pages/s, peak RSS and PSS; the RSS halves of the run with the highest peak."""
+    rate = statistics.median(r for r, _ in runs)
+    peak = statistics.median(m.peak_mb for _, m in runs)
+    pss = statistics.median(m.peak_pss_mb for _, m in runs)
+    halves = max((m for _, m in runs), key=lambda m: m.peak_mb).half_peaks_mb()
+    return rate, peak, pss, halves
+
+
+def bench(corpus: Path, pages: int, repeat: int, validators: bool) -> dict[str, object]:
+    site = Site(corpus, pages, validators)
+    runs: dict[str, list[tuple[float, Measured]]] = {
+        k: [] for k in ("bare", "naive", *ARCHIVIST_PASSES)
+    }
+    limits = []
+    try:
+        for round_no in range(repeat):
+            print(f"round {round_no + 1}/{repeat}", file=sys.stderr)
+            runs["bare"].append(run_spider("bare", site, pages))
+            runs["naive"].append(run_spider("naive", site, pages))
+            with tempfile.TemporaryDirectory(prefix="crawl-bench-") as workdir:
+                for name, result in run_archivist(site, Path(workdir)).items():
+                    runs[name].append(result)
+            limits.append(cpu_limit(corpus, pages))
+    finally:
+        site.stop()
+    return report(runs, statistics.median(limits), pages, repeat)
+
+
+def report(
+    runs: dict[str, list[tuple[float, Measured]]], limit: float, pages: int, repeat: int
+) -> dict[str, object]:
+    figures = {name: median_of(found) for name, found in runs.items()}
+    first, naive, second = figures["first"][0], figures["naive"][0], figures["second"][0]
+    ratios = {
+        "vs_naive": first / naive,
+        "vs_cpu_limit": first / limit,
+        "revisit_vs_first": second / first,
+        "rss_mb": max(peak for _, peak, _, _ in figures.values()),
+    }
+    print(f"\n{pages} pages, medians of {repeat}, {os.cpu_count()} cores")
+    print(f"{'':36}{'pages/s':>9}{'peak RSS MB':>13}{'PSS MB':>8}{'1st half':>10}{'2nd half':>10}")
+    labels = {
+        "bare": "bare Scrapy (download only)",
+        "naive": "naive Scrapy + trafilatura",
+        "first": "archivist crawl, first (SQLite)",
+        "second": "archivist crawl, second",
+        "recheck": "archivist crawl, re-check all (304)",
+    }
+    for name, (rate, peak, pss, (h1, h2)) in figures.items():
+        print(f"{labels[name]:36}{rate:9.1f}{peak:13.0f}{pss:8.0f}{h1:10.0f}{h2:10.0f}")
+    print(f"{'CPU limit: trafilatura alone':36}{limit:9.1f}")
+    print()
+    for name, value in ratios.items():
+        target = TARGETS[name]
+        ok = value < target if name == "rss_mb" else value >= target
+        sign = "<" if name == "rss_mb" else ">="
+        print(f"{name:18} {value:8.2f}   target {sign} {target:<6} {'ok' if ok else 'MISSED'}")
+    return {"figures": figures, "cpu_limit": limit, "ratios": ratios}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/wcxb-articles")
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--no-validators",
+        action="store_true",
+        help="Serve no ETag/Last-Modified: revisits download every body.",
+    )
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--spider", choices=("bare", "naive"), help=argparse.SUPPRESS)
+    parser.add_argument("--base", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.corpus, args.pages, args.port_file, not args.no_validators)
+    elif args.spider:
+        spider_main(args.spider, args.base, args.pages)
+    else:
+        bench(args.corpus, args.pages, args.repeat, not args.no_validators)
+
+
+if __name__ == "__main__":
+    main()
