@@ -58,8 +58,11 @@ def test_two_workers_one_scheduler_shared_work_and_hand_over(
     holders = [w for w in (first, second) if w.events("role.acquired")]
     assert len(holders) == 1, "exactly one worker may hold the scheduler role"
     holder, other = holders[0], (second if holders[0] is first else first)
-    locks = rows(pg_url, "select count(*) from pg_locks where locktype = 'advisory' and "
-                 "((classid::bigint << 32) | objid::bigint) = :k", k=ADVISORY_LOCK_KEY)  # fmt: skip
+    # pg_locks lists the whole server; the lock is per database (other tests' archives hold theirs)
+    held = ("select count(*) from pg_locks where locktype = 'advisory' and database = "
+            "(select oid from pg_database where datname = current_database()) "
+            "and ((classid::bigint << 32) | objid::bigint) = :k")  # fmt: skip
+    locks = rows(pg_url, held, k=ADVISORY_LOCK_KEY)
     assert locks == [(1,)]
 
     holder.process.kill()  # SIGKILL: no goodbye, its lock connection simply drops
