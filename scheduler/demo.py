@@ -87,7 +87,9 @@ def start_worker(url: str, directory: Path) -> tuple[subprocess.Popen[bytes], IO
     stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed by _tell_worker_errors
     command = [sys.executable, "-m", "scheduler", "worker", "--db", url, "--max-parallel", "1",
                "--sync-every", "2s", "--revisit-every", "0", "--grace", "10s",
-               "--log-file", str(directory / "worker.log")]  # fmt: skip
+               "--log-file", str(directory / "worker.log"),
+               # Six pages: reading them in the crawl process beats starting a process pool.
+               "--set", "ARCHIVIST_EXTRACT_WORKERS=0"]  # fmt: skip
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=stderr)  # fmt: skip
     return process, stderr
