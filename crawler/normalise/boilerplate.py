@@ -26,6 +26,7 @@ CUT_ZONE = 0.5  # a trailing cut may start only in the second half of the body, 
 # of them is still the article (a heading such as "Comments" inside the story).
 CUT_MAX_PARAGRAPHS = 2
 PARAGRAPH_WORDS = 40
+MAX_LINE_CHARS = 1000  # rules see lines up to this long; a longer line is a paragraph of prose
 _EDGE_PUNCTUATION = " \t.:;!?|·•–—-»«\"'()[]*#>✓✔➔→"
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]\s|\d{1,2}[.)]\s)")
 _FRAGMENT = re.compile(r"\{([a-z_]+)\}")
@@ -116,10 +117,11 @@ class Matcher:
         groups = [f"(?P<r{i}>{rule.pattern.pattern})" for i, rule in enumerate(self.rules)]
         self.pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
 
-    def match(self, line: str, removed: Counter[str], lines_after: int = 0) -> bool:
-        """Whether a rule matches the whole line; counts the removal under the rule's name."""
-        key = line_key(line) if self.pattern is not None else ""
-        found = self.pattern.fullmatch(key) if key and self.pattern is not None else None
+    def match(self, key: str, removed: Counter[str], lines_after: int = 0) -> bool:
+        """Whether a rule matches the whole line key; counts the removal under the rule's name."""
+        if self.pattern is None or not key or len(key) > MAX_LINE_CHARS:
+            return False
+        found = self.pattern.fullmatch(key)
         if found is None or found.lastgroup is None:
             return False
         rule = self.rules[int(found.lastgroup[1:])]
@@ -139,41 +141,47 @@ def apply_rules(text: str, rules: tuple[Rule, ...] | None = None) -> Cleaned:
     """Cut trailing boilerplate blocks, then remove boilerplate lists and lines."""
     by_action = matchers(load_rules() if rules is None else rules)
     result = Cleaned(text="")
-    lines = _cut_tail(text.split("\n"), by_action["cut"], result.removed)
-    lines = _drop_blocks(lines, by_action["block"], result.removed)
+    lines = text.split("\n")
+    keys = [line_key(line) for line in lines]
+    end = _cut_at(lines, keys, by_action["cut"], result.removed)
+    kept = _drop_blocks(lines[:end], keys[:end], by_action["block"], result.removed)
     drop = by_action["drop"]
-    result.text = "\n".join(line for line in lines if not drop.match(line, result.removed))
+    result.text = "\n".join(lines[i] for i in kept if not drop.match(keys[i], result.removed))
     return result
 
 
-def _drop_blocks(lines: list[str], block: Matcher, removed: Counter[str]) -> list[str]:
-    kept: list[str] = []
+def _drop_blocks(
+    lines: list[str], keys: list[str], block: Matcher, removed: Counter[str]
+) -> list[int]:
+    """Indexes of the lines left once each matching heading and the list under it are gone."""
+    kept: list[int] = []
     index = 0
     while index < len(lines):
-        if block.match(lines[index], removed):
+        if block.match(keys[index], removed):
             index += 1
             while index < len(lines) and _LIST_ITEM.match(lines[index]):
                 index += 1
             continue
-        kept.append(lines[index])
+        kept.append(index)
         index += 1
     return kept
 
 
-def _cut_tail(lines: list[str], cut: Matcher, removed: Counter[str]) -> list[str]:
-    total = sum(len(line.split()) for line in lines)
-    remaining = sum(1 for line in lines if line.strip())
+def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[str]) -> int:
+    """Where the body ends: the first trailing-block heading allowed to cut, or its length."""
+    words = [len(line.split()) for line in lines]
+    total = sum(words)
+    remaining = sum(1 for key in keys if key)
+    paragraphs = sum(1 for count in words if count >= PARAGRAPH_WORDS)
     seen = 0
-    paragraphs = sum(1 for line in lines if len(line.split()) >= PARAGRAPH_WORDS)
-    for index, line in enumerate(lines):
-        remaining -= 1 if line.strip() else 0
-        words = len(line.split())
-        paragraphs -= 1 if words >= PARAGRAPH_WORDS else 0
+    for index, key in enumerate(keys):
+        remaining -= 1 if key else 0
+        paragraphs -= 1 if words[index] >= PARAGRAPH_WORDS else 0
         if (
             seen >= total * CUT_ZONE
             and paragraphs <= CUT_MAX_PARAGRAPHS
-            and cut.match(line, removed, remaining)
+            and cut.match(key, removed, remaining)
         ):
-            return lines[:index]
-        seen += words
-    return lines
+            return index
+        seen += words[index]
+    return len(lines)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_INLINE_SPACE = re.compile(r"[^\S\n]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
 
@@ -14,7 +13,7 @@ def normalise_text(text: str) -> str:
     """NFC, invisible characters removed, spaces folded, one blank line between paragraphs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
-    lines = [_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [" ".join(line.split()) for line in text.split("\n")]
     return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 

@@ -12,7 +12,7 @@ from crawler.normalise.dates import to_utc
 from crawler.normalise.urls import resolve_canonical
 from crawler.pages.article import ExtractedArticle, NotAnArticle
 from crawler.pages.blocked import check_blocked
-from crawler.pages.body import ExtractionOptions, extract_body, unwrap_prose_inline
+from crawler.pages.body import ExtractionOptions, extract_body, prepare_tree
 from crawler.pages.metadata import (
     byline_authors,
     fallback_date,
@@ -45,7 +45,7 @@ class GenericArticlePage:
         self.site = site if site is not None else site_rules_for(url)
         self.ld = json_ld_article(tree)
         self.meta = meta_tags(tree)
-        unwrap_prose_inline(tree)
+        prepare_tree(tree)
 
     def to_item(self) -> ExtractedArticle:
         """The page's article; raises BlockedPage for walls and NotAnArticle for no text."""
@@ -118,6 +118,9 @@ class GenericArticlePage:
         )
 
     def canonical_url(self) -> str:
-        declared = self.tree.xpath('//link[@rel="canonical"]/@href')
+        # the head first: a walk of the whole tree only for pages that put it elsewhere
+        declared = self.tree.xpath('/html/head/link[@rel="canonical"]/@href') or self.tree.xpath(
+            '//link[@rel="canonical"]/@href'
+        )
         og_url = first_meta(self.meta, "og:url")
         return resolve_canonical(self.url, declared[0] if declared else og_url)
