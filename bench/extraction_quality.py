@@ -6,14 +6,18 @@ The corpus holds `html/<id>.html.gz`, `ground-truth.json` ({id: {articleBody, ur
 `snippets.json` ({id: {title, with: [...], without: [...]}}). The metric is the scrapinghub
 article-extraction-benchmark's: `\\w+` tokens (case-sensitive) -> multiset of 4-token shingles
 (a 1-3 token text is one shingle); precision is the mean over pages with a non-empty output,
-recall the mean over all pages, F1 the harmonic mean of the two means.
+recall the mean over all pages, F1 the harmonic mean of the two means. A snippet is "in" an
+output when its `\\w+` tokens occur there in a row (case-sensitive, punctuation ignored): the
+"without" column counts pages whose output holds any not-article snippet, "with" is the share
+of must-keep snippets kept. Blocked or empty readings count as empty outputs.
 
 The baseline is trafilatura's `extract(html, url=...)` with its defaults except
 `include_comments=False` (reader comments are not article text; this is the configuration behind
 the published trafilatura figures for this corpus, and the stronger baseline).
 
 Both extractors run on the same page in the same worker, one after the other, each timed there;
-the time ratio is ours over trafilatura's median milliseconds per page.
+the time ratio is ours over trafilatura's median milliseconds per page. `--check-floor` exits 1
+when a figure falls below FLOORS (or above CEILINGS); CI runs it.
 """
 
 from __future__ import annotations
@@ -36,9 +40,11 @@ import trafilatura
 
 from crawler.reading import BlockedPage, NotAnArticle, read_article
 
-# Floors for --check-floor: a little under what the pipeline reaches, so quality only goes up.
-FLOORS = {"f1": 0.925, "precision": 0.915, "recall": 0.93, "with_kept": 0.93}
-CEILINGS = {"without_pages": 70, "time_ratio": 2.5}
+# Floors for --check-floor, a little under what the pipeline reaches (F1 0.936, P 0.931,
+# R 0.941, 37 pages with a "without" snippet, 93.5% of "with" snippets kept, time ratio 1.18-1.26
+# on 2 cores), so quality can only go up. The time ceiling leaves room for a noisy CI machine.
+FLOORS = {"f1": 0.930, "precision": 0.925, "recall": 0.935, "with_kept": 0.930}
+CEILINGS = {"without_pages": 42, "time_ratio": 1.5}
 
 TOKEN = re.compile(r"\w+")
 SHINGLE = 4
