@@ -72,14 +72,21 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return settings
 
 
+# Set by the commands themselves; from `-s` they would end up on process command lines.
+INTERNAL_SETTINGS = frozenset({"ARCHIVIST_DB_URL", "ARCHIVIST_CRAWL_RUN_ID", "ARCHIVIST_SOURCE_ID"})
+
+
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     """`NAME=VALUE` pairs from `-s`; values that look like numbers/booleans are converted."""
     result: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"setting {pair!r} is not NAME=VALUE")
-        result[name.strip()] = _convert(raw.strip())
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"setting {pair.partition('=')[0]!r} is not NAME=VALUE")
+        if name in INTERNAL_SETTINGS:
+            raise ValueError(f"{name} is set by archivist itself (use --db, --run-id)")
+        result[name] = _convert(raw.strip())
     return result
 
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from store.db import DB_ENV, SchemaError, safe_url
+from store.db import DB_ENV, ArchiveURLError, SchemaError, safe_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +30,7 @@ def one_line_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except SchemaError as exc:
+        except (SchemaError, ArchiveURLError) as exc:
             raise click.ClickException(str(exc)) from exc
         except SQLAlchemyError as exc:
             message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]

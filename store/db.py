@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 DB_ENV = "ARCHIVIST_DB"
@@ -26,11 +27,23 @@ class SchemaError(RuntimeError):
     """The database is not at the schema this code expects."""
 
 
+class ArchiveURLError(ValueError):
+    """The archive URL cannot be parsed (the message never repeats it: it may hold a password)."""
+
+
 def database_url(explicit: str | None = None) -> str:
-    """`--db` wins, then ARCHIVIST_DB, then ./archive.db."""
+    """`--db` wins, then ARCHIVIST_DB, then ./archive.db; raises ArchiveURLError if malformed."""
     url = explicit or os.environ.get(DB_ENV) or DEFAULT_URL
     if "://" not in url:  # a bare path is taken as a SQLite file
         url = f"sqlite:///{url}"
+    try:
+        make_url(url).get_backend_name()
+        _ = make_url(url).port
+    except (ValueError, ArgumentError) as exc:
+        raise ArchiveURLError(
+            f"the archive URL (--db / {DB_ENV}) is not a valid SQLAlchemy URL: "
+            "expected e.g. sqlite:///archive.db or postgresql+psycopg://user@host/db"
+        ) from exc
     return url
 
 

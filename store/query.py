@@ -7,6 +7,7 @@ connection that cannot write (`make_readonly_engine`), and a time limit.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,6 +35,13 @@ REFUSED_KEYWORDS = frozenset(
      "RELEASE", "TRUNCATE", "REFRESH", "CLUSTER", "DISCARD", "PREPARE", "EXECUTE", "DEALLOCATE"}
 )  # fmt: skip
 WRITE_TOKEN_TYPES = (T.Keyword.DML, T.Keyword.DDL, T.Keyword.DCL)
+# Functions with side effects that a read-only transaction does not stop (PostgreSQL: ending
+# other sessions, taking the workers' advisory locks, changing settings, large objects...).
+SIDE_EFFECT_FUNCTIONS = frozenset(
+    {"pg_terminate_backend", "pg_cancel_backend", "set_config", "pg_notify", "pg_reload_conf",
+     "pg_rotate_logfile", "pg_sleep", "load_extension", "writefile", "readfile"}
+)  # fmt: skip
+SIDE_EFFECT_PREFIXES = ("pg_advisory", "pg_try_advisory", "lo_", "dblink", "pg_file", "pg_read")
 SQLITE_PROGRESS_STEPS = 1000  # VM instructions between deadline checks: ~microseconds apart
 PG_QUERY_CANCELED = "57014"
 
@@ -93,6 +101,7 @@ def check_readonly_sql(sql: str) -> CheckedSQL:
     tokens = statements[0]
     _check_start(tokens)
     _check_keywords(tokens)
+    _check_functions(tokens)
     _check_strings(tokens)
     names = frozenset(t.value[1:] for t in tokens if _is_named_placeholder(t))
     return CheckedSQL(tokens=tuple(tokens), placeholders=names)
@@ -132,6 +141,15 @@ def _check_keywords(tokens: list[Token]) -> None:
             raise RefusedSQL(f"the archive is read-only here: {word} is not allowed")
         if token.ttype in T.Keyword and word in REFUSED_KEYWORDS:
             raise RefusedSQL(f"the archive is read-only here: {word} is not allowed")
+
+
+def _check_functions(tokens: list[Token]) -> None:
+    meaningful = [t for t in tokens if not _is_noise(t)]
+    for token, following in itertools.pairwise(meaningful):
+        name = token.value.lower().strip('"')
+        is_call = following.value == "("
+        if is_call and (name in SIDE_EFFECT_FUNCTIONS or name.startswith(SIDE_EFFECT_PREFIXES)):
+            raise RefusedSQL(f"the archive is read-only here: {name}() is not allowed")
 
 
 def _check_strings(tokens: list[Token]) -> None:

@@ -180,6 +180,11 @@ WRITES = {
     "truncate": "TRUNCATE versions",
     "grant": "GRANT ALL ON versions TO public",
     "empty": "  -- nothing\n ; ",
+    "end other sessions": "SELECT pg_terminate_backend(pid) FROM pg_stat_activity",
+    "take the scheduler lock": "SELECT pg_try_advisory_lock(42)",
+    "change a setting": "SELECT set_config('default_transaction_read_only', 'off', false)",
+    "notify": "SELECT \"pg_notify\"('c', 'x')",
+    "large objects": "SELECT lo_import('/etc/passwd')",
 }
 
 

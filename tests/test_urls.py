@@ -36,3 +36,22 @@ def test_foreign_or_empty_canonical_link_is_ignored() -> None:
     )
     assert resolve_canonical(page, None) == "https://news.example/story"
     assert resolve_canonical(page, "javascript:void(0)") == "https://news.example/story"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("http://[::1]:8080/a", "http://[::1]:8080/a"),
+        ("http://[::1]/a", "http://[::1]/a"),
+        ("http://User:secret@News.Example/a", "http://news.example/a"),
+    ],
+)
+def test_unusual_hosts_never_fail_and_never_keep_credentials(given: str, expected: str) -> None:
+    assert canonical_url(given) == expected
+
+
+def test_home_page_canonical_is_ignored() -> None:
+    page = "https://news.example/2026/11/story/"
+    assert resolve_canonical(page, "/") == page
+    assert resolve_canonical(page, "https://news.example") == page
+    assert resolve_canonical("https://news.example/?utm_source=x", "/") == "https://news.example/"
