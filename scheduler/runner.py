@@ -97,14 +97,17 @@ class CrawlRunner:
             self._fail(run, f"could not start the crawl: {exc}")
             return
         crawl = Crawl(run, process, stderr, time.monotonic())
-        with transaction(self.engine) as session:
-            set_run_pid(session, run.run_id, process.pid)
-        self.log.event("run.started", run=run.run_id, source=run.source, kind=run.kind,
-                       pid=process.pid)  # fmt: skip
         crawl.watcher = threading.Thread(target=self._watch, args=(crawl,), daemon=True)
-        with self._lock:
+        with self._lock:  # watched and counted first: a failed pid write must not orphan it
             self.active[run.run_id] = crawl
         crawl.watcher.start()
+        self.log.event("run.started", run=run.run_id, source=run.source, kind=run.kind,
+                       pid=process.pid)  # fmt: skip
+        try:
+            with transaction(self.engine) as session:
+                set_run_pid(session, run.run_id, process.pid)
+        except Exception as exc:  # the pid is information only; the crawl goes on, watched
+            self.log.event("error", level="error", stage="set_run_pid", error=one_line(exc))
 
     def stop_all(self, reason: str, hurry: Callable[[], bool]) -> None:
         """Stop every crawl (SIGTERM, SIGTERM, SIGKILL); no waiting between once `hurry()`."""

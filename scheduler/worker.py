@@ -134,8 +134,12 @@ class Worker:
         self.log.event("worker.stopping", signal=self.signals, active_runs=active,
                        grace=self.settings.grace)  # fmt: skip
         deadline = time.monotonic() + self.settings.grace
+        beat = time.monotonic()
         while self.runner.count() and time.monotonic() < deadline and self.signals < 2:
             self.waker.wait(min(0.5, deadline - time.monotonic()))
+            if time.monotonic() - beat >= PRESENCE_TTL_SECONDS / 3:  # still alive while draining
+                beat = time.monotonic()
+                self._safe_heartbeat()
         if self.runner.count():
             forced = self.signals >= 2
             reason = ("stopped at once by a second signal to the worker" if forced else
@@ -183,6 +187,12 @@ class Worker:
                 self._take_role()
         if not self.signals:
             self.dispatcher.fill()
+
+    def _safe_heartbeat(self) -> None:
+        try:
+            self._heartbeat_presence()
+        except Exception as exc:  # draining goes on; the lease only matters to other workers
+            self.log.event("error", level="error", stage="heartbeat", error=one_line(exc))
 
     def _heartbeat_presence(self, first: bool = False) -> None:
         name, holder = self.identity.presence_lease, str(self.identity)
