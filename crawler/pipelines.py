@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import signal
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -20,6 +21,7 @@ from crawler.settings import parse_duration
 from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
 from store.blobs import PreparedBlob, digest_of, prepare_blob
 from store.db import open_archive, transaction
+from store.models import Document
 from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
 from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
 
@@ -158,18 +160,20 @@ def _after_check(
     """Keep the listing's news fields and schedule the document's next check."""
     if recorded.document_id is None:
         return
+    document = session.get(Document, recorded.document_id)  # loaded once for both
+    assert document is not None
     listing = item.listing
     if listing is not None:
         note_listing(
             session,
-            recorded.document_id,
+            document,
             modified_at=listing.modified_at,
             news_title=listing.news_title,
             news_keywords=listing.news_keywords,
             news_published_at=listing.news_published_at,
         )
     if policy is not None:
-        schedule_next_check(session, recorded.document_id, policy, item.fetched_at)
+        schedule_next_check(session, document, policy, item.fetched_at)
 
 
 class ArchivePipeline:
@@ -221,7 +225,7 @@ class ArchivePipeline:
             return read_for_archive(item, prepare=self.store)
         if self.pool is None:  # made on first need: a revisit of unchanged pages needs none
             self.pool = extraction_pool(self.workers)
-        return await asyncio.wrap_future(self.pool.submit(read_for_archive, item, self.store))
+        return await asyncio.wrap_future(self.pool.submit(read_in_worker, item, self.store))
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
@@ -251,6 +255,32 @@ def extraction_pool(workers: int, pages_per_worker: int = 1000) -> ProcessPoolEx
         initializer=_quiet_worker,
         max_tasks_per_child=pages_per_worker,
     )
+
+
+def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:
+    """read_for_archive, then hand the page's freed memory back to the system.
+
+    A big page leaves the C heap grown; trimming it keeps a worker's RSS near its baseline.
+    """
+    try:
+        return read_for_archive(item, prepare)
+    finally:
+        _trim_heap()
+
+
+def _trim_heap() -> None:
+    if GLIBC is not None:
+        GLIBC.malloc_trim(0)
+
+
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: nothing to trim
+        return None
+
+
+GLIBC = _glibc()
 
 
 def _quiet_worker() -> None:

@@ -38,10 +38,11 @@ def record_snapshot(
     if latest is not None and latest.content_hash == snapshot.content_hash:
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
         outcome, version = Outcome.UNCHANGED, latest
+        _mark_live(document, capture, changed=False)
     else:
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
+        _mark_live(document, capture, changed=True)  # before the flush: one UPDATE, not two
         version = _append_version(session, document, snapshot, capture)
-    _mark_live(document, capture, changed=outcome is not Outcome.UNCHANGED)
     row = _insert_capture(session, capture, outcome, document.id, version.id, blob)
     return Recorded(
         outcome=outcome,

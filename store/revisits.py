@@ -136,12 +136,10 @@ def _due(query: _Query, source_id: int, now: datetime, limit: int, everything: b
 
 
 def schedule_next_check(
-    session: Session, document_id: int, policy: RevisitPolicy, now: datetime
+    session: Session, document: Document | int, policy: RevisitPolicy, now: datetime
 ) -> datetime:
     """Set and return the document's next check time after a check at `now`."""
-    document = session.get(Document, document_id)
-    if document is None:
-        raise LookupError(f"no document {document_id}")
+    document = _document(session, document)
     if document.missing_count == 1:  # one 404: confirm soon, it may be a deploy hiccup
         wait = timedelta(seconds=policy.min_seconds)
     elif document.status in RARELY_CHECKED:
@@ -152,18 +150,25 @@ def schedule_next_check(
     return document.next_check_at
 
 
+def _document(session: Session, document: Document | int) -> Document:
+    if isinstance(document, Document):
+        return document
+    found = session.get(Document, document)
+    if found is None:
+        raise LookupError(f"no document {document}")
+    return found
+
+
 def note_listing(
     session: Session,
-    document_id: int,
+    document: Document | int,
     modified_at: datetime | None = None,
     news_title: str | None = None,
     news_keywords: str | None = None,
     news_published_at: datetime | None = None,
 ) -> None:
     """Keep what a feed or sitemap said about the document (given values only)."""
-    document = session.get(Document, document_id)
-    if document is None:
-        return
+    document = _document(session, document)
     values = {
         "listed_modified_at": modified_at,
         "news_title": news_title,

@@ -209,16 +209,21 @@ def test_sigterm_ends_the_run_interrupted_with_pages_kept(site: LoopbackSite, db
         site.routes[path] = slow
     site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
     add_source(db_url, "slow", "--feed", site.url("/feed.xml"))
+    progress = ("-s", "ARCHIVIST_PROGRESS_SECONDS=0.3")
+    command = ["crawl", "slow", "--json", "--db", db_url, *FAST, *progress]
     process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "crawl", "slow", "--json", "--db", db_url, *FAST],
+        [sys.executable, "-m", "scheduler", *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
     )
+    # The running row shows progress before the crawl ends (the worker and `runs` read it).
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum(site.hits(p) for p in paths) < 4:
+    sql = "select status, fetched from crawl_runs"
+    while time.monotonic() < deadline and not (rows(db_url, sql) or [("", 0)])[0][1]:
         time.sleep(0.1)
+    assert rows(db_url, sql)[0][0] == "running"
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 3, err
