@@ -93,7 +93,8 @@ def record_page(
             _note_redirect(session, item, item.snapshot.url, run_id, policy)
         else:
             outcome = Outcome(item.outcome or Outcome.ERROR.value)
-            document_url = canonical_url(item.requested_url)
+            # a revisit knows its document: its canonical URL may differ from the fetched one
+            document_url = item.known.url if item.known else canonical_url(item.requested_url)
             recorded = record_failure(session, capture, outcome, document_url, blob=item.blob)
             if outcome is Outcome.REDIRECTED and item.final_url:
                 item.redirected = mark_redirected(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -126,6 +126,7 @@ def record_reading(
     A version only if the content hash differs from the latest, by the same rule as a fetch.
     No capture is written (nothing was fetched) and the document's status is left alone.
     """
+    _lock_documents(session, Document.id == document_id)
     document = session.scalars(
         select(Document).where(Document.id == document_id).with_for_update()
     ).one()
@@ -154,7 +155,24 @@ def _document_for_update(session: Session, url: str, source_id: int | None) -> D
 
 
 def _existing_document(session: Session, url: str) -> Document | None:
+    _lock_documents(session, Document.url == url)
     return session.scalars(select(Document).where(Document.url == url).with_for_update()).first()
+
+
+def _lock_documents(session: Session, condition: ColumnElement[bool]) -> None:
+    """Take the write lock on the matching document before reading it.
+
+    SQLite ignores FOR UPDATE and its driver starts no transaction before a SELECT, so a
+    read-then-write could interleave with another writer (lost `missing_count` increments,
+    clashing version numbers). A no-op UPDATE takes SQLite's write lock and PostgreSQL's row
+    lock alike, so concurrent writers of one document run one after the other.
+    """
+    session.execute(
+        update(Document)
+        .where(condition)
+        .values(missing_count=Document.missing_count)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _mark_live(document: Document, capture: CaptureRecord, changed: bool) -> None:

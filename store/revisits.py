@@ -86,11 +86,15 @@ def _known(session: Session, document: Document) -> KnownDocument:
 
 
 def _last_body(session: Session, document_id: int) -> Capture | None:
-    """The document's last capture that brought a 200 body."""
+    """The document's last 200 capture that was read as its article (made or confirmed a version).
+
+    A blocked wall or an unreadable page also answers 200; its body and validators must never
+    stand for the article, or the same wall next time would pass as "unchanged" (or as 304).
+    """
     return session.scalars(
         select(Capture)
         .where(Capture.document_id == document_id, Capture.status_code == 200)
-        .where(Capture.blob_digest.is_not(None))
+        .where(Capture.blob_digest.is_not(None), Capture.version_id.is_not(None))
         .order_by(Capture.fetched_at.desc(), Capture.id.desc())
         .limit(1)
     ).first()

@@ -154,3 +154,33 @@ def test_concurrent_writers_never_collide(db_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(Document)) == 1
     assert numbers == list(range(1, 21))
     engine.dispose()
+
+
+def test_concurrent_failures_lose_no_count(db_url: str) -> None:
+    """Read-then-write paths serialise too: every 404 from every writer is counted."""
+    engine = open_archive(db_url)
+    with transaction(engine) as session:
+        record_snapshot(session, snap("one"), capture(T0))
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for _ in range(5):
+                with transaction(engine) as session:
+                    failure = CaptureRecord(
+                        requested_url=URL, fetched_at=datetime.now(UTC), status=404
+                    )
+                    record_failure(session, failure, Outcome.GONE, URL)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with transaction(engine) as session:
+        document = session.scalars(select(Document)).one()
+    assert (document.missing_count, document.status) == (20, "gone")
+    engine.dispose()

@@ -141,6 +141,10 @@ def test_ad_block_wall_is_blocked_and_never_a_version(site: LoopbackSite, db_url
     blocked = rows(db_url, "select requested_url, version_id from captures where outcome='blocked'")
     assert sorted(url for url, _ in blocked) == sorted([site.url(walled), site.url(paths[2])])
     assert all(version_id is None for _, version_id in blocked)
+    # the very same wall again is still a wall: never "unchanged", never back to live
+    code, run, _ = crawl(db_url, "wd", *ALL)
+    assert code == 0 and run["blocked"] == 2 and run["unchanged"] == 1
+    assert dict(rows(db_url, "select url, status from documents"))[site.url(walled)] == "blocked"
 
 
 def test_crawl_schedules_next_checks_from_settings(site: LoopbackSite, sqlite_url: str) -> None:
