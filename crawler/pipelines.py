@@ -185,10 +185,12 @@ class ArchivePipeline:
         self.store: bool = settings["ARCHIVIST_STORE"]
         self.url: str | None = settings["ARCHIVIST_DB_URL"]
         self.workers: int = settings["ARCHIVIST_EXTRACT_WORKERS"]
+        self.read_before_pool: int = settings.get("ARCHIVIST_READ_BEFORE_POOL", 8)
         self.run_id: int | None = settings["ARCHIVIST_CRAWL_RUN_ID"]
         self.source_id: int | None = settings["ARCHIVIST_SOURCE_ID"]
         self.engine: Engine | None = None
         self.pool: Executor | None = None
+        self.read = 0  # pages this crawl has had to read
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -222,9 +224,10 @@ class ArchivePipeline:
             check_fetch(item)
         except FetchProblem as problem:
             return Reading(outcome=problem.outcome, error=str(problem))
-        if self.workers <= 0:
+        self.read += 1
+        if self.workers <= 0 or self.read <= self.read_before_pool:
             return read_for_archive(item, prepare=self.store)
-        if self.pool is None:  # made on first need: a revisit of unchanged pages needs none
+        if self.pool is None:  # made on need: a crawl that reads a handful of pages needs none
             self.pool = extraction_pool(self.workers)
         return await asyncio.wrap_future(self.pool.submit(read_in_worker, item, self.store))
 
@@ -242,7 +245,7 @@ def _seconds(value: Any) -> float:
     return float(parse_duration(value)) if isinstance(value, str) else float(value)
 
 
-def extraction_pool(workers: int, pages_per_worker: int = 1000) -> ProcessPoolExecutor:
+def extraction_pool(workers: int, pages_per_worker: int = 4000) -> ProcessPoolExecutor:
     """Worker processes for reading pages.
 
     Forkserver: workers start small instead of copying the crawl process (and the forkserver

@@ -45,6 +45,9 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "ARCHIVIST_EXTRACT_WORKERS": 0,  # processes for extraction; 0 = in the crawl process
     "ARCHIVIST_CRAWL_RUN_ID": None,
     "ARCHIVIST_SOURCE_ID": None,
+    # Pages read in the crawl process before the workers start: starting one costs about a
+    # second of CPU, more than reading a few pages (a re-check that finds a handful changed).
+    "ARCHIVIST_READ_BEFORE_POOL": 8,
     "ARCHIVIST_LIMIT": 0,  # most article pages one crawl fetches; 0 = no limit
     "ARCHIVIST_REVISIT_MIN": 15 * 60,  # seconds: the shortest wait before re-checking an article
     "ARCHIVIST_REVISIT_MAX": 30 * 86400,  # seconds: the longest wait, for long-stable articles

@@ -57,10 +57,26 @@ class KnownDocument:
         return modified_at > self.last_checked_at
 
 
-def known_document(session: Session, url: str) -> KnownDocument | None:
-    """The archive's record of `url` (a canonical URL) with its last capture's validators."""
+def known_document(session: Session, url: str, full: bool = True) -> KnownDocument | None:
+    """The archive's record of `url` (a canonical URL) with its last capture's validators.
+
+    `full=False` reads the document row only (state and schedule, no validators): enough to
+    decide whether a listed article needs fetching at all.
+    """
     document = session.scalars(select(Document).where(Document.url == url)).first()
-    return _known(session, document) if document is not None else None
+    if document is None:
+        return None
+    return _known(session, document) if full else _brief(document)
+
+
+def _brief(document: Document) -> KnownDocument:
+    return KnownDocument(
+        id=document.id,
+        url=document.url,
+        status=document.status,
+        last_checked_at=document.last_checked_at,
+        next_check_at=document.next_check_at,
+    )
 
 
 def known_document_by_id(session: Session, document_id: int) -> KnownDocument | None:

@@ -43,7 +43,8 @@ def counts(run: dict[str, object]) -> tuple[object, ...]:
 def test_feed_source_first_crawl_then_unchanged_crawls(site: LoopbackSite, db_url: str) -> None:
     paths = feed_site(site, 3)
     add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
-    code, run, err = crawl(db_url, "wd", "-s", "ARCHIVIST_EXTRACT_WORKERS=2")  # the pool path
+    pool = ("-s", "ARCHIVIST_EXTRACT_WORKERS=2", "-s", "ARCHIVIST_READ_BEFORE_POOL=0")
+    code, run, err = crawl(db_url, "wd", *pool)  # reading in worker processes
     assert code == 0, err
     assert (run["status"], run["source"], run["error"]) == ("finished", "wd", None)
     assert counts(run) == (3, 3, 3, 0, 0, 0)

@@ -59,9 +59,6 @@ class KnownDocumentsMiddleware:
         if not request.meta.get("article") or KNOWN_META in request.meta:
             return
         known = self._lookup(request)
-        if known is not None and not self._worth_fetching(known, request):
-            self.stats.inc_value("archivist/skipped_unchanged")
-            raise Skipped("archived and unchanged according to its listing")
         if self.limit and self.scheduled >= self.limit:
             raise Skipped("over the crawl's --limit")
         self.scheduled += 1
@@ -71,12 +68,19 @@ class KnownDocumentsMiddleware:
             _add_validators(request, known)
 
     def _lookup(self, request: Request) -> KnownDocument | None:
+        """The archive's record for the request; raises Skipped when it needs no fetch."""
         assert self.engine is not None
         revisit: int | None = request.meta.get("revisit")
         with Session(self.engine) as session:
             if revisit:
                 return known_document_by_id(session, revisit)
-            return known_document(session, canonical_url(request.url))
+            brief = known_document(session, canonical_url(request.url), full=False)
+            if brief is None:
+                return None
+            if not self._worth_fetching(brief, request):
+                self.stats.inc_value("archivist/skipped_unchanged")
+                raise Skipped("archived and unchanged according to its listing")
+            return known_document_by_id(session, brief.id)  # with validators: it is fetched
 
     def _worth_fetching(self, known: KnownDocument, request: Request) -> bool:
         if request.meta.get("revisit") or self.revisit_all:
