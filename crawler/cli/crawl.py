@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from crawler.cli.options import settings_option
 from crawler.settings import parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
@@ -114,14 +115,7 @@ def summary_table(record: dict[str, Any]) -> Table:
     "--run-id", type=int, metavar="ID", help="Use this existing `running` crawl_runs row."
 )
 @db_option
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a crawl setting (see README, 'Crawl settings'); repeatable.",
-)
+@settings_option()
 @one_line_errors
 def crawl(
     name: str,

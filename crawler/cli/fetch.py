@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from crawler.cli.options import settings_option
 from crawler.fetch import fetch_saved, fetch_urls
 from crawler.items import FetchedPage
 from crawler.settings import parse_overrides
@@ -30,14 +31,7 @@ SUCCESS_OUTCOMES = {"new", "changed", "unchanged", "not_modified"}
     help="Process this saved HTML file instead of fetching (needs --url).",
 )
 @click.option("--url", "page_url", help="The URL the saved page (--html) came from.")
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a crawl setting (see README, 'Crawl settings'); repeatable.",
-)
+@settings_option()
 @one_line_errors
 def fetch(
     urls: tuple[str, ...],

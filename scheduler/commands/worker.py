@@ -8,6 +8,7 @@ from typing import TextIO
 
 import click
 
+from crawler.cli.options import settings_option
 from crawler.settings import parse_duration, parse_overrides
 from scheduler.logs import LOG_FORMATS, EventLog, url_secrets
 from scheduler.worker import Worker, WorkerRefused, WorkerSettings
@@ -83,14 +84,7 @@ DURATION = Duration()
     show_default=True,
     help="One event per line as logfmt or JSON.",
 )
-@click.option(
-    "-s",
-    "--set",
-    "overrides",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="A crawl setting for every crawl this worker starts; repeatable.",
-)
+@settings_option("A crawl setting for every crawl this worker starts; repeatable.")
 @one_line_errors
 def worker(
     db_url: str | None,
