@@ -11,7 +11,10 @@ import click
 
 from crawler.cli.options import settings_option
 from crawler.fetch import fetch_saved, fetch_urls
+from crawler.golden import CaseError, check_free, save_case
 from crawler.items import FetchedPage
+from crawler.normalise.boilerplate import RulesError
+from crawler.outcomes import FetchProblem
 from crawler.settings import parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import database_url, open_archive
@@ -31,6 +34,13 @@ SUCCESS_OUTCOMES = {"new", "changed", "unchanged", "not_modified"}
     help="Process this saved HTML file instead of fetching (needs --url).",
 )
 @click.option("--url", "page_url", help="The URL the saved page (--html) came from.")
+@click.option(
+    "--save-fixture",
+    "fixture_dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also save each page as a golden extraction case in DIR/<host-path>/.",
+)
 @settings_option()
 @one_line_errors
 def fetch(
@@ -40,22 +50,47 @@ def fetch(
     no_store: bool,
     html_file: Path | None,
     page_url: str | None,
+    fixture_dir: Path | None,
     overrides: tuple[str, ...],
 ) -> None:
     """Fetch article URLs, extract, normalise and archive them.
 
     Prints each article's title, date, authors, word count and outcome: new (a new document),
     changed (a new version) or unchanged. Exits 1 if any URL failed; failures are still
-    recorded as captures.
+    recorded as captures. --save-fixture never overwrites a case: it stops before fetching.
     """
+    if fixture_dir is not None:
+        _check_cases_free(fixture_dir, [page_url] if html_file and page_url else list(urls))
     pages = _run(urls, db_url, no_store, html_file, page_url, overrides)
     for page in pages:
         click.echo(json.dumps(page_record(page), ensure_ascii=False) if as_json else summary(page))
+    unsaved = _save_cases(fixture_dir, pages, as_json) if fixture_dir is not None else 0
     failed = [p for p in pages if p.outcome not in SUCCESS_OUTCOMES]
     for page in failed:
         click.echo(f"error: {page.requested_url}: {page.error or page.outcome}", err=True)
-    if failed:
+    if failed or unsaved:
         sys.exit(1)
+
+
+def _check_cases_free(root: Path, urls: list[str]) -> None:
+    try:
+        check_free(root, urls)
+    except CaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _save_cases(root: Path, pages: list[FetchedPage], as_json: bool) -> int:
+    """Save each page as a golden case, saying where (stderr with --json); count the unsaved."""
+    unsaved = 0
+    for page in pages:
+        try:
+            folder = save_case(root, page)
+        except (FetchProblem, CaseError, RulesError) as exc:
+            click.echo(f"error: no case saved for {page.requested_url}: {exc}", err=True)
+            unsaved += 1
+            continue
+        click.echo(f"saved case: {folder}", err=as_json)
+    return unsaved
 
 
 def _run(
