@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from crawler.items import FetchedPage
-from crawler.settings import crawl_settings
+from crawler.settings import crawl_settings, template_policy
 from crawler.spiders.article import ArticleSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.section import SectionSpider
@@ -31,6 +31,7 @@ from store.models import CrawlRun, Source
 from store.revisits import due_revisits
 from store.runs import finish_run, start_run
 from store.sources import get_source
+from store.templates import Learned, learn_template
 
 SPIDERS: dict[str, type[ArticleSpider]] = {
     "feed": FeedSpider,
@@ -62,6 +63,7 @@ class CrawlResult:
     counts: dict[str, int]
     error: str | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    template: Learned | None = None  # what learning the source's template found after the run
 
 
 def run_counts(stats: StatsCollector) -> dict[str, int]:
@@ -199,9 +201,19 @@ def crawl_source(
         result = _run_scrapy(plan, url, on_page)
         with transaction(engine) as session:
             finish_run(session, result.run_id, result.status, result.counts, result.error)
+        result.template = learn_after_run(engine, plan)
         return result
     finally:
         engine.dispose()
+
+
+def learn_after_run(engine: Engine, plan: CrawlPlan) -> Learned | None:
+    """Learn the source's template from the archive as this run left it."""
+    policy = template_policy(plan.settings)
+    if not policy.enabled or not plan.settings.get("ARCHIVIST_STORE", True):
+        return None
+    with transaction(engine) as session:
+        return learn_template(session, plan.source_id, policy, datetime.now(UTC))
 
 
 def _run_scrapy(

@@ -17,13 +17,14 @@ from crawler.items import FetchedPage
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reading import EXTRACTOR_VERSION, BlockedPage, NotAnArticle, read_article
-from crawler.settings import parse_duration
+from crawler.settings import parse_duration, template_policy
 from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
 from store.blobs import PreparedBlob, digest_of, prepare_blob
 from store.db import open_archive, transaction
-from store.models import Document
+from store.models import Document, utcnow
 from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
 from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
+from store.templates import Template, load_template, note_seen
 
 if TYPE_CHECKING:  # extraction workers import this module: keep Scrapy out of them
     from scrapy.crawler import Crawler
@@ -84,12 +85,15 @@ def record_page(
     run_id: int | None = None,
     source_id: int | None = None,
     policy: RevisitPolicy | None = None,
+    template: Template | None = None,
 ) -> Recorded:
     """Write one read page in one transaction: a capture, and a version if it changed."""
     capture = _capture(item, run_id)
     with transaction(engine) as session:
         if item.snapshot is not None:
-            recorded = record_snapshot(session, item.snapshot, capture, source_id, blob=item.blob)
+            recorded = record_snapshot(
+                session, item.snapshot, capture, source_id, blob=item.blob, template=template
+            )
             _note_redirect(session, item, item.snapshot.url, run_id, policy)
         else:
             outcome = Outcome(item.outcome or Outcome.ERROR.value)
@@ -188,6 +192,9 @@ class ArchivePipeline:
         self.read_before_pool: int = settings.get("ARCHIVIST_READ_BEFORE_POOL", 8)
         self.run_id: int | None = settings["ARCHIVIST_CRAWL_RUN_ID"]
         self.source_id: int | None = settings["ARCHIVIST_SOURCE_ID"]
+        self.templates = template_policy(settings).enabled
+        self.template = Template()  # the source's learned template, loaded when the crawl opens
+        self.template_seen: set[str] = set()  # its lines this crawl met: they stay learned
         self.engine: Engine | None = None
         self.pool: Executor | None = None
         self.read = 0  # pages this crawl has had to read
@@ -199,11 +206,17 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         if self.store:
             self.engine = open_archive(self.url)
+        if self.engine is not None and self.source_id is not None and self.templates:
+            with transaction(self.engine) as session:
+                self.template = load_template(session, self.source_id)
 
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
         if self.engine is not None:
+            if self.template_seen and self.source_id is not None:
+                with transaction(self.engine) as session:
+                    note_seen(session, self.source_id, self.template_seen, utcnow())
             self.engine.dispose()
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
@@ -211,13 +224,19 @@ class ArchivePipeline:
             item.recorded = record_unchanged_page(self.engine, item, self.run_id, self.policy)
         if item.recorded is None:
             settle(item, await self._read(item))
+            self._apply_template(item)
             if self.engine is not None:
                 item.recorded = record_page(
-                    self.engine, item, self.run_id, self.source_id, self.policy
+                    self.engine, item, self.run_id, self.source_id, self.policy, self.template
                 )
         if item.recorded is not None:
             item.outcome = item.recorded.outcome.value
         return item
+
+    def _apply_template(self, item: FetchedPage) -> None:
+        if item.snapshot is not None and self.template.lines:
+            item.snapshot, removed = self.template.apply(item.snapshot)
+            self.template_seen.update(removed)
 
     async def _read(self, item: FetchedPage) -> Reading:
         try:  # cheap, so here: 304s, 404s and errors never travel to a worker

@@ -2,7 +2,9 @@
 
 Each document's newest capture that was read as an article (and kept its raw body) is read
 again; a version is added only where the content hash differs from the latest version, so a
-normaliser upgrade changes only the documents whose text really reads differently.
+normaliser upgrade changes only the documents whose text really reads differently. The
+source's learned template is applied as a crawl applies it: text archived before a line was
+learned gets one version without it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from store.db import session_factory, transaction
 from store.history import ReadingDiff, diff_readings
 from store.models import Capture, Document, Version
 from store.records import ArticleSnapshot, Outcome
+from store.templates import Template, load_template
 
 BATCH = 500  # documents per selection query: bounded memory on archives of any size
 EXAMPLES = 5
@@ -42,6 +45,7 @@ class StoredPage:
     """A document's newest page read as an article, as kept in the archive."""
 
     document_id: int
+    source_id: int | None
     url: str
     fetched_url: str
     digest: str
@@ -118,7 +122,7 @@ def _newest_pages(session: Session, ids: list[int], since: datetime | None) -> l
         .subquery()
     )
     query = (
-        select(ranked, Document.url.label("document_url"))
+        select(ranked, Document.url.label("document_url"), Document.source_id)
         .join(Document, Document.id == ranked.c.document_id)
         .where(ranked.c.rank == 1)
         .order_by(ranked.c.document_id)
@@ -131,6 +135,7 @@ def _newest_pages(session: Session, ids: list[int], since: datetime | None) -> l
 def _stored_page(row: RowMapping) -> StoredPage:
     return StoredPage(
         document_id=row["document_id"],
+        source_id=row["source_id"],
         url=row["document_url"],
         fetched_url=row["final_url"] or row["requested_url"],
         digest=row["blob_digest"],
@@ -150,15 +155,34 @@ def reprocess(
 ) -> ReprocessReport:
     """Read every selected page again; unless `dry_run`, record the versions that differ."""
     report = ReprocessReport()
+    templates = SourceTemplates(engine)
     for pages in stored_pages(engine, selection):
         for page in pages:
-            _count(report, reprocess_page(engine, page, dry_run))
+            _count(report, reprocess_page(engine, page, dry_run, templates.of(page.source_id)))
         if advance is not None:
             advance(len(pages))
     return report
 
 
-def reprocess_page(engine: Engine, page: StoredPage, dry_run: bool) -> Change | Reread:
+class SourceTemplates:
+    """Each source's learned template, loaded once per reprocess run."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.loaded: dict[int, Template] = {}
+
+    def of(self, source_id: int | None) -> Template | None:
+        if source_id is None:
+            return None
+        if source_id not in self.loaded:
+            with session_factory(self.engine)() as session:
+                self.loaded[source_id] = load_template(session, source_id)
+        return self.loaded[source_id]
+
+
+def reprocess_page(
+    engine: Engine, page: StoredPage, dry_run: bool, template: Template | None = None
+) -> Change | Reread:
     """Read one page again: the Change if it reads differently, else why not."""
     with session_factory(engine)() as session:
         body = get_blob(session, page.digest)
@@ -166,6 +190,8 @@ def reprocess_page(engine: Engine, page: StoredPage, dry_run: bool) -> Change | 
     snapshot = _read(page, body)
     if snapshot is None:
         return Reread.UNREADABLE
+    if template is not None:
+        snapshot = template.apply(snapshot)[0]
     if latest is not None and latest.content_hash == snapshot.content_hash:
         return Reread.UNCHANGED
     new_version_no = None

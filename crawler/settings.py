@@ -7,6 +7,8 @@ import re
 from importlib.metadata import version
 from typing import Any
 
+from store.templates import TemplatePolicy
+
 USER_AGENT = f"archivist/{version('archivist')} (news archiver; Scrapy)"
 
 SCRAPY_SETTINGS: dict[str, Any] = {
@@ -55,6 +57,12 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "ARCHIVIST_REVISIT_ALL": False,  # True: re-check every known article of the source now
     "ARCHIVIST_RETRY_AFTER_MAX": 120,  # seconds: longest Retry-After (429/503) honoured
     "ARCHIVIST_PROGRESS_SECONDS": 5,  # how often a running crawl writes its counts to its run
+    # Learned templates: a line carried verbatim by this share of a source's articles (and by
+    # at least MIN_DOCS of them, out of the SAMPLE most recently changed) is template.
+    "ARCHIVIST_TEMPLATES": True,  # False: learn nothing and remove no learned line
+    "ARCHIVIST_TEMPLATE_MIN_DOCS": 5,
+    "ARCHIVIST_TEMPLATE_MIN_SHARE": 0.5,
+    "ARCHIVIST_TEMPLATE_SAMPLE": 200,
 }
 
 # Scrapy's own middlewares stay; these add archivist's politeness and revisit logic.
@@ -77,6 +85,16 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 # Set by the commands themselves; from `-s` they would end up on process command lines.
 INTERNAL_SETTINGS = frozenset({"ARCHIVIST_DB_URL", "ARCHIVIST_CRAWL_RUN_ID", "ARCHIVIST_SOURCE_ID"})
+
+
+def template_policy(settings: dict[str, Any]) -> TemplatePolicy:
+    """How a crawl learns its source's template, from the ARCHIVIST_TEMPLATE* settings."""
+    return TemplatePolicy(
+        enabled=bool(settings.get("ARCHIVIST_TEMPLATES", True)),
+        min_documents=max(2, int(settings.get("ARCHIVIST_TEMPLATE_MIN_DOCS", 5))),
+        min_share=float(settings.get("ARCHIVIST_TEMPLATE_MIN_SHARE", 0.5)),
+        sample=int(settings.get("ARCHIVIST_TEMPLATE_SAMPLE", 200)),
+    )
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:

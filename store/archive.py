@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store.blobs import PreparedBlob, put_blob
+from store.db import upsert
 from store.models import Capture, Document, Version
 from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
+from store.templates import Template
 
 MISSING_CHECKS_BEFORE_GONE = 2  # one 404 can be a deploy hiccup; two in a row is evidence
 MISSING_OUTCOMES = frozenset({Outcome.GONE})
@@ -28,14 +28,17 @@ def record_snapshot(
     source_id: int | None = None,
     *,
     blob: PreparedBlob | None = None,
+    template: Template | None = None,
 ) -> Recorded:
     """Store one successful fetch: a capture always, a version only if the content changed.
 
     `blob` is the capture's body already digested and compressed (by a crawl's worker).
+    `template` is the source's learned template: a reading that differs from the latest
+    version only by template lines is unchanged.
     """
     document = _document_for_update(session, snapshot.url, source_id)
     latest = _latest_version(session, document)
-    if latest is not None and latest.content_hash == snapshot.content_hash:
+    if latest is not None and _same_content(latest, snapshot, template):
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
         outcome, version = Outcome.UNCHANGED, latest
         _mark_live(document, capture, changed=False)
@@ -137,14 +140,19 @@ def record_reading(
     return _append_version(session, document, snapshot, seen).version_no
 
 
+def _same_content(latest: Version, snapshot: ArticleSnapshot, template: Template | None) -> bool:
+    if latest.content_hash == snapshot.content_hash:
+        return True
+    return template is not None and template.same_content(latest, snapshot)
+
+
 # --- documents --------------------------------------------------------------------------------
 
 
 def _document_for_update(session: Session, url: str, source_id: int | None) -> Document:
     """The document row for `url`, created if new and locked against concurrent versioning."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(Document)
+        upsert(session, Document)
         .values(url=url, source_id=source_id)
         .on_conflict_do_nothing(index_elements=["url"])
     )

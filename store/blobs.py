@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import zstandard
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from store.db import upsert
 from store.models import Blob
 
 ZSTD_LEVEL = 6  # a good size/speed balance for HTML; level 19 saves ~10% more at 20x the CPU
@@ -47,8 +46,8 @@ def put_blob(session: Session, body: bytes | PreparedBlob) -> str:
         "compression": "zstd",
         "data": blob.data,
     }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(Blob).values(**values).on_conflict_do_nothing(index_elements=["digest"]))
+    insert = upsert(session, Blob).values(**values)
+    session.execute(insert.on_conflict_do_nothing(index_elements=["digest"]))
     return digest
 
 

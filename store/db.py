@@ -14,6 +14,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -170,3 +174,10 @@ def open_archive(explicit_url: str | None = None) -> Engine:
     engine = make_engine(database_url(explicit_url))
     ensure_schema(engine)
     return engine
+
+
+def upsert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:
+    """An INSERT into `table` that takes ON CONFLICT clauses, in the session's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgres_insert(table)
+    return sqlite_insert(table)

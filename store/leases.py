@@ -10,10 +10,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from store.db import upsert
 from store.models import SchedulerLease, utcnow
 
 
@@ -70,9 +69,8 @@ def live_holders(session: Session, name_prefix: str, now: datetime | None = None
 
 
 def _insert_if_missing(session: Session, name: str, holder: str, expires: datetime) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(SchedulerLease)
+        upsert(session, SchedulerLease)
         .values(name=name, holder=holder, expires_at=expires)
         .on_conflict_do_nothing(index_elements=["name"])
     )

@@ -205,6 +205,22 @@ class CrawlRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class TemplateLine(Base):
+    """A paragraph learned as a source's template: it recurs verbatim across its articles."""
+
+    __tablename__ = "template_lines"
+    __table_args__ = (UniqueConstraint("source_id", "line_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    line_hash: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    documents: Mapped[int] = mapped_column(Integer)
+    sample_size: Mapped[int] = mapped_column(Integer)
+    learned_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+
 class SchedulerLease(Base):
     """Which worker holds the scheduler role for this archive (SQLite; PostgreSQL uses a lock)."""
 

@@ -37,6 +37,7 @@ def record(
     requested_url: str | None = None,
     body: bytes | None = None,
     extractor_version: str = "test-1",
+    source_id: int | None = None,
 ) -> Recorded:
     """Record one successful fetch of `url` reading `title`/`text_` in its own transaction."""
     snapshot = ArticleSnapshot(
@@ -51,7 +52,7 @@ def record(
         body=body if body is not None else f"<html>{title}</html>".encode(),
     )
     with transaction(engine) as session:
-        return record_snapshot(session, snapshot, capture)
+        return record_snapshot(session, snapshot, capture, source_id)
 
 
 def record_error(engine: Engine, url: str, when: datetime, error: str) -> Recorded:

@@ -156,12 +156,19 @@ def crawl(
 def report(result: CrawlResult, db_url: str | None, as_json: bool, show_errors: bool) -> None:
     """The run's row as JSON or a table, its error, and the failed pages if asked."""
     record = load_runs(db_url, 1, result.run_id)[0]
+    learned = result.template
     if as_json:
         if show_errors:
             record["failures"] = [{"url": u, "error": e} for u, e in result.failures]
+        record["template_lines"] = learned.found + learned.kept if learned else None
         click.echo(json.dumps(record, ensure_ascii=False))
     else:
         Console().print(summary_table(record))
+        if learned is not None and learned.found + learned.kept:
+            click.echo(
+                f"template: {learned.found + learned.kept} lines learned for this source "
+                f"(archivist source show {record['source']} --template)"
+            )
     if result.error:
         click.echo(f"error: run {result.run_id} {result.status}: {result.error}", err=True)
     if show_errors and not as_json:

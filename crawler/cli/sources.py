@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from crawler.settings import parse_duration, parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
-from store.models import Source
+from store.models import Source, TemplateLine
 from store.sources import (
     SourceError,
     add_source,
@@ -26,6 +26,7 @@ from store.sources import (
     remove_source,
     update_source,
 )
+from store.templates import template_lines
 
 KIND_OPTIONS = {"feed": "feed", "sitemap": "sitemap", "start": "start"}
 MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
@@ -238,18 +239,53 @@ def source_list(as_json: bool, db_url: str | None) -> None:
 @source.command("show")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.option(
+    "--template",
+    is_flag=True,
+    help="Show the template learned for the source: lines its articles carry verbatim, "
+    "removed from its text.",
+)
 @db_option
 @one_line_errors
-def source_show(name: str, as_json: bool, db_url: str | None) -> None:
-    """Show one source in full."""
+def source_show(name: str, as_json: bool, template: bool, db_url: str | None) -> None:
+    """Show one source in full (or, with --template, what was learned of its template)."""
     with archive_session(db_url) as session:
-        row = describe(get_source(session, name))
+        found = get_source(session, name)
+        row = describe(found)
+        if template:
+            row["template"] = [_template_line(line) for line in template_lines(session, found.id)]
+    if template:
+        _show_template(name, row["template"], as_json)
+        return
     if as_json:
         click.echo(json.dumps(row, indent=2, ensure_ascii=False))
         return
     for key, value in row.items():
         if key not in ("every_seconds", "cron") and value not in (None, {}, ""):
             click.echo(f"{key + ':':<12} {value}")
+
+
+def _template_line(line: TemplateLine) -> dict[str, Any]:
+    return {
+        "text": line.text,
+        "documents": line.documents,
+        "sample_size": line.sample_size,
+        "learned_at": line.learned_at.isoformat(),
+        "last_seen_at": line.last_seen_at.isoformat(),
+    }
+
+
+def _show_template(name: str, lines: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"source": name, "template": lines}, indent=2, ensure_ascii=False))
+        return
+    if not lines:
+        click.echo(
+            f"no template learned for {name} yet: crawls learn it once enough articles agree"
+        )
+    for line in lines:
+        share = f"{line['documents']}/{line['sample_size']} articles"
+        click.echo(f"{share:>18}  {line['text']}")
 
 
 @source.command("edit")
