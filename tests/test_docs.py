@@ -14,7 +14,13 @@ from store.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-ENVIRONMENT = ("ARCHIVIST_DB", "ARCHIVIST_USER_AGENT", "ARCHIVIST_SITE_RULES", "ARCHIVIST_TEST_PG")
+ENVIRONMENT = (
+    "ARCHIVIST_DB",
+    "ARCHIVIST_USER_AGENT",
+    "ARCHIVIST_SITE_RULES",
+    "ARCHIVIST_TEST_PG",
+    "ARCHIVIST_FIXTURES",
+)
 
 
 def command_paths(group: click.Group, prefix: str = "archivist") -> list[str]:
