@@ -158,7 +158,11 @@ class Capture(Base):
     """Every fetch: when, what came back, and what it did to the archive."""
 
     __tablename__ = "captures"
-    __table_args__ = (Index("ix_captures_document_id_fetched_at", "document_id", "fetched_at"),)
+    __table_args__ = (
+        Index("ix_captures_document_id_fetched_at", "document_id", "fetched_at"),
+        # a hash index: a URL of any length fits (a btree row must stay under ~2.7 kB)
+        Index("ix_captures_requested_url", "requested_url", postgresql_using="hash"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))

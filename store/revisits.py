@@ -57,16 +57,33 @@ class KnownDocument:
         return modified_at > self.last_checked_at
 
 
-def known_document(session: Session, url: str, full: bool = True) -> KnownDocument | None:
+def known_document(
+    session: Session, url: str, full: bool = True, requested_url: str | None = None
+) -> KnownDocument | None:
     """The archive's record of `url` (a canonical URL) with its last capture's validators.
 
     `full=False` reads the document row only (state and schedule, no validators): enough to
-    decide whether a listed article needs fetching at all.
+    decide whether a listed article needs fetching at all. `requested_url` also finds an
+    article listed under another address than its canonical one (a link that redirects, a
+    page whose canonical link names another URL): the document it was last read as.
     """
     document = session.scalars(select(Document).where(Document.url == url)).first()
+    if document is None and requested_url is not None:
+        document = _read_as(session, requested_url)
     if document is None:
         return None
     return _known(session, document) if full else _brief(document)
+
+
+def _read_as(session: Session, requested_url: str) -> Document | None:
+    """The document a fetch of `requested_url` was last read as (made or confirmed a version)."""
+    return session.scalars(
+        select(Document)
+        .join(Capture, Capture.document_id == Document.id)
+        .where(Capture.requested_url == requested_url, Capture.version_id.is_not(None))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _brief(document: Document) -> KnownDocument:

@@ -156,3 +156,24 @@ def test_crawl_schedules_next_checks_from_settings(site: LoopbackSite, sqlite_ur
     ]
     wait = datetime.fromisoformat(str(next_check)) - datetime.fromisoformat(str(checked))
     assert wait == timedelta(hours=2)  # a new article: the minimum wait
+
+
+def test_an_article_listed_under_another_address_is_known(site: LoopbackSite, db_url: str) -> None:
+    """The feed lists `/story?id=7`; the page names `/news/story-7/` canonical. A second crawl
+    knows the listed address as that document and, its listing unchanged, fetches nothing."""
+    canonical = site.url("/news/story-7/")
+    page = story(7).replace("<head>", f'<head><link rel="canonical" href="{canonical}">', 1)
+    site.routes["/story?id=7"] = Reply(page)
+    site.routes["/feed.xml"] = Reply(rss(site, ["/story?id=7"]), headers=RSS)
+    add_source(db_url, "alias", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "alias")
+    assert code == 0 and run["new_documents"] == 1, err
+    assert rows(db_url, "select url from documents") == [(canonical,)]
+    code, run, err = crawl(db_url, "alias")
+    assert code == 0 and (run["discovered"], run["fetched"]) == (1, 0), err
+    assert site.hits("/story?id=7") == 1
+    # a forced re-check fetches it (conditional GET from the document's last capture) and
+    # finds the same article: no version
+    code, run, err = crawl(db_url, "alias", *ALL)
+    assert code == 0 and (run["fetched"], run["new_versions"]) == (1, 0), err
+    assert site.hits("/story?id=7") == 2

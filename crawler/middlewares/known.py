@@ -74,7 +74,8 @@ class KnownDocumentsMiddleware:
         with Session(self.engine) as session:
             if revisit:
                 return known_document_by_id(session, revisit)
-            brief = known_document(session, canonical_url(request.url), full=False)
+            url = canonical_url(request.url)
+            brief = known_document(session, url, full=False, requested_url=request.url)
             if brief is None:
                 return None
             if not self._worth_fetching(brief, request):

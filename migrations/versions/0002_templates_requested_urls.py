@@ -1,4 +1,4 @@
-"""learned source templates
+"""learned source templates; captures found by the URL requested
 
 Revision ID: 0002
 Revises: 0001
@@ -38,7 +38,13 @@ def upgrade() -> None:
             "source_id", "line_hash", name=op.f("uq_template_lines_source_id_line_hash")
         ),
     )
+    with op.batch_alter_table("captures", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_captures_requested_url", ["requested_url"], postgresql_using="hash"
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("captures", schema=None) as batch_op:
+        batch_op.drop_index("ix_captures_requested_url")
     op.drop_table("template_lines")
