@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 from lxml.html import fromstring
+from trafilatura.utils import load_html
 
 from crawler.normalise.article import drop_headline, drop_standfirst
+from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import RulesError
 from crawler.normalise.dates import to_utc
 from crawler.pages.blocked import blocked_reason
+from crawler.pages.body import ExtractionOptions, extract_body
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import language_code
 from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
@@ -152,6 +155,62 @@ def test_standfirst_repeating_the_description_leaves_the_body() -> None:
     assert drop_standfirst(text, "A short summary line", Counter()) == "The first paragraph."
     long_lede = " ".join(["word"] * 30)
     assert drop_standfirst(f"{long_lede}\nMore.", long_lede, Counter()).startswith("word")
+
+
+STORY = [
+    "The regional assembly approved the tram line extension on Thursday, adding six stops.",
+    "Construction will start next spring and is expected to take three years, officials said.",
+    "Opposition members argued that the money would have been better spent on buses.",
+    "Shop owners along the route said they welcomed the decision but feared the roadworks.",
+]
+AUTHORS = ("Dana Whitfield",)
+
+
+@pytest.mark.parametrize("byline", ["Dana Whitfield", "- Dana Whitfield", "By Dana Whitfield"])
+def test_a_leading_line_that_is_only_the_authors_name_leaves_the_body(byline: str) -> None:
+    removed: Counter[str] = Counter()
+    assert drop_author_lines("\n".join([byline, *STORY]), AUTHORS, removed) == "\n".join(STORY)
+    assert removed["author-line"] == 1
+
+
+def test_a_trailing_bio_that_starts_with_the_authors_name_is_cut() -> None:
+    bio = ["Dana Whitfield", "Transport editor", "Dana Whitfield co-founded a cycling magazine."]
+    removed: Counter[str] = Counter()
+    assert drop_author_lines("\n".join([*STORY, *bio]), AUTHORS, removed) == "\n".join(STORY)
+    assert drop_author_lines("\n".join([*STORY, bio[2]]), AUTHORS, removed) == "\n".join(STORY)
+    assert removed["author-bio"] == 2
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [*STORY, "Dana Whitfield said the vote was the closest she had seen."],  # not a bio
+        [*STORY[:2], "Dana Whitfield is a cyclist.", *STORY[2:], *STORY],  # story goes on
+        ["Dana Whitfield and the council", *STORY],  # more than the name
+    ],
+)
+def test_the_authors_name_inside_the_story_stays(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert drop_author_lines(text, AUTHORS, Counter()) == text
+    assert drop_author_lines(text, (), Counter()) == text
+
+
+# An unclosed menu <button> in the header swallows the page into elements trafilatura discards,
+# so its main pass finds too little and falls back to the article's text on one line.
+SWALLOWED = """<html><head><title>Plants</title></head><body>
+<header class="header"><button class="menu-button">Menu
+<main><article><div class="crumbs"><a href="/a">Home</a> <a href="/b">Garden</a></div>
+<h1>Plants for low light</h1>{items}</article></main></body></html>"""
+PLANT = "Plant {n} grows well in a dim corner of the hall and needs water once a week in winter."
+
+
+def test_a_flat_fallback_is_read_again_for_its_paragraphs() -> None:
+    items = "".join(f"<h2>Plant {n}</h2><p>{PLANT.format(n=n)}</p>" for n in range(1, 9))
+    tree = load_html(SWALLOWED.format(items=items))
+    text = extract_body(tree, "https://x.example/plants", ExtractionOptions())
+    lines = text.split("\n")
+    assert lines[lines.index("Plant 1") + 1] == PLANT.format(n=1)
+    assert len(lines) > 16 and "Home Garden" not in text
 
 
 def write_rules(folder: Path, name: str, body: str) -> Path:

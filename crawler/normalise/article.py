@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import apply_rules, load_rules
 from crawler.normalise.text import normalise_text, normalise_title, tidy_blank_lines
 from crawler.pages.article import ExtractedArticle
 from store.records import ArticleSnapshot
 
-NORMALISER_VERSION = "2"
+NORMALISER_VERSION = "3"
 HEADLINE_SEARCH_LINES = 8  # the headline, when a body repeats it, comes within the first lines
 LEAD_MAX_WORDS = 40  # what sits above a repeated headline: breadcrumbs, kicker, date, byline
 STANDFIRST_MAX_WORDS = 15  # a standfirst is one short sentence; a longer match is the lede itself
@@ -27,13 +28,15 @@ def normalise_article(
     headlines = (title, *(normalise_title(h) for h in article.headlines))
     text = drop_headline(tidy_blank_lines(cleaned.text), headlines, cleaned.removed)
     text = drop_standfirst(text, article.description, cleaned.removed)
+    authors = clean_authors(article.authors)
+    text = drop_author_lines(text, authors, cleaned.removed)
     if removed is not None:
         removed.update(cleaned.removed)
     return ArticleSnapshot(
         url=article.canonical_url,
         title=title,
         text=text,
-        authors=clean_authors(article.authors),
+        authors=authors,
         published_at=article.published_at,
         modified_at=article.modified_at,
         language=article.language,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lxml.etree import XPath
@@ -15,6 +15,11 @@ CAPTIONS = XPath(
     "//figcaption | //*[@class][contains(@class, 'caption') or contains(@class, 'credit')]"
     "[not(self::body or self::article or self::main)]"
 )
+# trafilatura's last resort, when its main pass finds too little, is the flat text of the page's
+# <article> or <body> (breadcrumbs and menus included) on one line. Its recall mode often finds
+# the article's paragraphs there; that reading wins when it keeps most of the words.
+FLAT_MIN_WORDS = 100
+STRUCTURED_MIN_SHARE = 0.8
 # Inline elements inside prose that trafilatura would drop (<time>) or turn into a block (<q>).
 PROSE_INLINE = XPath("//p//time | //li//time | //td//time | //p//q | //li//q")
 
@@ -66,6 +71,17 @@ class ExtractionOptions:
 
 
 def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
-    """The body text trafilatura finds in `tree` (left untouched: trafilatura copies it)."""
+    """The body text trafilatura finds in `tree` (left untouched: trafilatura copies it); a flat
+    one-line dump is read again in recall mode."""
+    text = _extract(tree, url, options)
+    words = len(text.split())
+    if "\n" in text or words < FLAT_MIN_WORDS or options.favor_recall:
+        return text
+    again = _extract(tree, url, replace(options, favor_recall=True))
+    structured = "\n" in again and len(again.split()) >= STRUCTURED_MIN_SHARE * words
+    return again if structured else text
+
+
+def _extract(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
     document = bare_extraction(tree, url=url, **options.keywords())
     return str(getattr(document, "text", None) or "") if document is not None else ""
