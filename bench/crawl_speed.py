@@ -433,6 +433,29 @@ def report(figures: dict[str, Figures], limit: Figures, pages: int, repeat: int)
     )
 
 
+def memory_over_time(corpus: Path, pages: int, validators: bool, parts: int = 10) -> None:
+    """One first crawl of `pages` pages: its process tree's peak RSS in each tenth of the run."""
+    site = Site(corpus, pages, validators)
+    try:
+        with tempfile.TemporaryDirectory(prefix="crawl-bench-") as workdir:
+            db = f"sqlite:///{Path(workdir) / 'archive.db'}"
+            add = archivist("source", "add", "bench", "--sitemap", f"{site.base}/sitemap.xml",
+                            "--every", "1h", "--db", db)  # fmt: skip
+            subprocess.run(add, check=True, capture_output=True, cwd=ROOT)
+            measured = measure(archivist("crawl", "bench", "--json", "--db", db))
+    finally:
+        site.stop()
+    run = json.loads(measured.stdout.strip().splitlines()[-1])
+    size = max(len(measured.rss) // parts, 1)
+    peaks = [max(measured.rss[i : i + size]) / 1e6 for i in range(0, size * parts, size)]
+    print(f"\n{run['fetched']} pages fetched in {measured.seconds:.0f} s "
+          f"({run['fetched'] / measured.seconds:.1f} pages/s), {run['errors']} errors")  # fmt: skip
+    print(f"peak RSS of the process tree per tenth of the run (MB): "
+          f"{' '.join(f'{p:.0f}' for p in peaks)}")  # fmt: skip
+    print(f"overall peak {measured.peak_mb:.0f} MB   target < {TARGETS['rss_mb']:.0f}; "
+          f"last tenth / second tenth = {peaks[-1] / peaks[1]:.2f} (flat: about 1)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/wcxb-articles")
@@ -443,6 +466,12 @@ def main() -> None:
         action="store_true",
         help="Serve no ETag/Last-Modified: revisits download every body.",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="Only one archivist first crawl of --pages pages: peak RSS per tenth of the run "
+        "(is memory flat over a long crawl?).",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port-file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--spider", choices=("bare", "naive"), help=argparse.SUPPRESS)
@@ -452,6 +481,8 @@ def main() -> None:
         serve(args.corpus, args.pages, args.port_file, not args.no_validators)
     elif args.spider:
         spider_main(args.spider, args.base, args.pages)
+    elif args.memory:
+        memory_over_time(args.corpus, args.pages, not args.no_validators)
     else:
         bench(args.corpus, args.pages, args.repeat, not args.no_validators)
 

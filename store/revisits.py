@@ -75,6 +75,19 @@ def known_document(
     return _known(session, document) if full else _brief(document)
 
 
+def source_documents(session: Session, source_id: int) -> dict[str, KnownDocument]:
+    """Every document of a source by URL, state and schedule only: one query for a crawl's
+    listing lookups instead of one per listed article."""
+    query = select(
+        Document.id,
+        Document.url,
+        Document.status,
+        Document.last_checked_at,
+        Document.next_check_at,
+    ).where(Document.source_id == source_id)
+    return {row.url: KnownDocument(*row) for row in session.execute(query)}
+
+
 def _read_as(session: Session, requested_url: str) -> Document | None:
     """The document a fetch of `requested_url` was last read as (made or confirmed a version)."""
     return session.scalars(

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from crawler.items import Listing
 from crawler.normalise.urls import canonical_url
 from store.db import make_engine
-from store.revisits import KnownDocument, known_document, known_document_by_id
+from store.revisits import KnownDocument, known_document, known_document_by_id, source_documents
 
 KNOWN_META = "archivist_known"
 
@@ -35,6 +35,8 @@ class KnownDocumentsMiddleware:
         if not settings.getbool("ARCHIVIST_STORE") or settings.get("ARCHIVIST_SOURCE_ID") is None:
             raise NotConfigured  # only source crawls that store consult the archive
         self.url: str = settings["ARCHIVIST_DB_URL"]
+        self.source_id: int = settings.getint("ARCHIVIST_SOURCE_ID")
+        self.documents: dict[str, KnownDocument] = {}  # the source's documents, read at the start
         self.limit = settings.getint("ARCHIVIST_LIMIT")
         self.revisit_all = settings.getbool("ARCHIVIST_REVISIT_ALL")
         self.stats = crawler.stats
@@ -49,6 +51,8 @@ class KnownDocumentsMiddleware:
 
     def open(self) -> None:
         self.engine = make_engine(self.url)
+        with Session(self.engine) as session:
+            self.documents = source_documents(session, self.source_id)
 
     def close(self) -> None:
         if self.engine is not None:
@@ -75,7 +79,9 @@ class KnownDocumentsMiddleware:
             if revisit:
                 return known_document_by_id(session, revisit)
             url = canonical_url(request.url)
-            brief = known_document(session, url, full=False, requested_url=request.url)
+            brief = self.documents.get(url)
+            if brief is None:  # new, another source's, or listed under another address
+                brief = known_document(session, url, full=False, requested_url=request.url)
             if brief is None:
                 return None
             if not self._worth_fetching(brief, request):
