@@ -16,8 +16,9 @@ from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import RulesError
 from crawler.normalise.dates import to_utc
+from crawler.normalise.text import normalise_text
 from crawler.pages.blocked import blocked_reason
-from crawler.pages.body import ExtractionOptions, extract_body
+from crawler.pages.body import ExtractionOptions, extract_body, prepare_tree
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import language_code
 from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
@@ -211,6 +212,31 @@ def test_a_flat_fallback_is_read_again_for_its_paragraphs() -> None:
     lines = text.split("\n")
     assert lines[lines.index("Plant 1") + 1] == PLANT.format(n=1)
     assert len(lines) > 16 and "Home Garden" not in text
+
+
+RECIPE = """<html><body><article><h1>Bread</h1>
+<p>Bread at home needs patience and a hot oven, and little else but flour, water and salt.</p>
+<ol><li>Mix the flour and water.</li><li><b>Rest</b> the dough.</li><li>3) Shape it.</li></ol>
+<ol start="4"><li>Bake it.</li><li value="9">Cool it.</li><li>Slice it.</li></ol>
+<ul><li>Serve warm.</li></ul>
+<p>The loaf keeps for three days in a cloth bag on the counter, the baker said on Monday.</p>
+</article></body></html>"""
+
+
+def test_ordered_list_items_keep_their_numbers() -> None:
+    tree = prepare_tree(load_html(RECIPE))
+    text = normalise_text(extract_body(tree, "https://x.example/bread", ExtractionOptions()))
+    lines = text.split("\n")
+    start = lines.index("1. Mix the flour and water.")
+    assert lines[start : start + 7] == [
+        "1. Mix the flour and water.",
+        "2. Rest the dough.",
+        "3) Shape it.",  # numbered by the page itself: not twice
+        "4. Bake it.",
+        "9. Cool it.",
+        "10. Slice it.",
+        "- Serve warm.",
+    ]
 
 
 def write_rules(folder: Path, name: str, body: str) -> Path:

@@ -7,13 +7,15 @@ import unicodedata
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
+_DASHED_NUMBER = re.compile(r"^[-•] (?=\d{1,3}[.)] )")  # "- 2. Knead": a numbered item, once marked
 
 
 def normalise_text(text: str) -> str:
-    """NFC, invisible characters removed, spaces folded, one blank line between paragraphs."""
+    """NFC, invisible characters removed, spaces folded, one blank line between paragraphs, a
+    numbered list item without a bullet in front of its number."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
+    lines = [_DASHED_NUMBER.sub("", " ".join(line.split())) for line in text.split("\n")]
     return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 

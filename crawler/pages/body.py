@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,20 +21,43 @@ CAPTIONS = XPath(
 # the article's paragraphs there; that reading wins when it keeps most of the words.
 FLAT_MIN_WORDS = 100
 STRUCTURED_MIN_SHARE = 0.8
+# Ordered lists keep their numbers ("3. Preheat the oven"): trafilatura marks every item "- ".
+ORDERED_LISTS = XPath("//ol[li]")
+_NUMBERED = re.compile(r"\s*\d{1,3}[.)]\s")
 # Inline elements inside prose that trafilatura would drop (<time>) or turn into a block (<q>).
 PROSE_INLINE = XPath("//p//time | //li//time | //td//time | //p//q | //li//q")
 
 
 def prepare_tree(tree: HtmlElement) -> HtmlElement:
-    """Remove captions and unwrap prose's <time> and <q> (mutates `tree`, returns it)."""
+    """Remove captions, number ordered lists' items and unwrap prose's <time> and <q> (mutates
+    `tree`, returns it)."""
     for node in CAPTIONS(tree):
         if node.getparent() is not None:
             node.drop_tree()
+    for ordered in ORDERED_LISTS(tree):
+        _number_items(ordered)
     for node in PROSE_INLINE(tree):
         if node.tag == "q":
             _quote(node)
         node.tag = "span"  # inline and kept: trafilatura reads its text in place
     return tree
+
+
+def _number_items(ordered: HtmlElement) -> None:
+    """Write each item's number before its text, as a browser shows it (`start`, `value`)."""
+    number = _integer(ordered.get("start"), 1)
+    for item in ordered.iterchildren("li"):
+        number = _integer(item.get("value"), number)
+        if not _NUMBERED.match(item.text_content()[:8]):
+            item.text = f"{number}. {item.text or ''}"
+        number += 1
+
+
+def _integer(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
 
 
 def _quote(node: HtmlElement) -> None:
