@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from store.blobs import PreparedBlob
-from store.records import ArticleSnapshot, Recorded
-from store.revisits import KnownDocument
+if TYPE_CHECKING:  # extraction workers unpickle pages: keep the database layer out of them
+    from store.packing import PreparedBlob
+    from store.records import ArticleSnapshot, Recorded
+    from store.revisits import KnownDocument
 
 KEPT_HEADERS = (
     "content-type", "content-length", "content-language", "etag", "last-modified", "date",

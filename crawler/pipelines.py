@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import multiprocessing
-import signal
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from concurrent.futures import Executor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Engine
@@ -16,53 +13,25 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedPage
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
-from crawler.reading import EXTRACTOR_VERSION, BlockedPage, NotAnArticle, read_article
+from crawler.reader_pool import (
+    Reading,
+    extraction_pool,
+    for_worker,
+    read_for_archive,
+    read_in_worker,
+)
+from crawler.reading import EXTRACTOR_VERSION
 from crawler.settings import parse_duration, template_policy
 from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
-from store.blobs import PreparedBlob, digest_of, prepare_blob
 from store.db import open_archive, transaction
 from store.models import Document, utcnow
-from store.records import ArticleSnapshot, CaptureRecord, Outcome, Recorded
+from store.packing import digest_of
+from store.records import CaptureRecord, Outcome, Recorded
 from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
 from store.templates import Template, load_template, note_seen
 
 if TYPE_CHECKING:  # extraction workers import this module: keep Scrapy out of them
     from scrapy.crawler import Crawler
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What reading one page gives: a snapshot or the outcome and error, and the ready body."""
-
-    snapshot: ArticleSnapshot | None = None
-    outcome: Outcome = Outcome.NEW
-    error: str | None = None
-    blob: PreparedBlob | None = None
-
-
-def read_fetched(item: FetchedPage) -> ArticleSnapshot:
-    """Check and read one fetched page; raises FetchProblem."""
-    check_fetch(item)
-    try:
-        return read_article(
-            item.final_url or item.requested_url, item.body or b"", item.headers.get("content-type")
-        )
-    except BlockedPage as exc:
-        raise FetchProblem(Outcome.BLOCKED, f"blocked: {exc}") from exc
-    except NotAnArticle as exc:
-        raise FetchProblem(Outcome.ERROR, f"nothing extractable: {exc}") from exc
-
-
-def read_for_archive(item: FetchedPage, prepare: bool = True) -> Reading:
-    """Read a page and prepare its body for storage: all the CPU work of one page.
-
-    Module-level and exception-free so a process pool can run it and send the result back.
-    """
-    blob = prepare_blob(item.body) if prepare and item.body else None
-    try:
-        return Reading(snapshot=read_fetched(item), blob=blob)
-    except FetchProblem as problem:
-        return Reading(outcome=problem.outcome, error=str(problem), blob=blob)
 
 
 def read_page(item: FetchedPage) -> None:
@@ -248,7 +217,9 @@ class ArchivePipeline:
             return read_for_archive(item, prepare=self.store)
         if self.pool is None:  # made on need: a crawl that reads a handful of pages needs none
             self.pool = extraction_pool(self.workers)
-        return await asyncio.wrap_future(self.pool.submit(read_in_worker, item, self.store))
+        return await asyncio.wrap_future(
+            self.pool.submit(read_in_worker, for_worker(item), self.store)
+        )
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
@@ -262,50 +233,3 @@ def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:
 
 def _seconds(value: Any) -> float:
     return float(parse_duration(value)) if isinstance(value, str) else float(value)
-
-
-def extraction_pool(workers: int, pages_per_worker: int = 4000) -> ProcessPoolExecutor:
-    """Worker processes for reading pages.
-
-    Forkserver: workers start small instead of copying the crawl process (and the forkserver
-    stays small too: nothing preloaded). A worker is replaced after `pages_per_worker` pages,
-    so memory stays flat over long crawls; loading the extractor again costs about a second.
-    """
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_quiet_worker,
-        max_tasks_per_child=pages_per_worker,
-    )
-
-
-def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:
-    """read_for_archive, then hand the page's freed memory back to the system.
-
-    A big page leaves the C heap grown; trimming it keeps a worker's RSS near its baseline.
-    """
-    try:
-        return read_for_archive(item, prepare)
-    finally:
-        _trim_heap()
-
-
-def _trim_heap() -> None:
-    if GLIBC is not None:
-        GLIBC.malloc_trim(0)
-
-
-def _glibc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to trim
-        return None
-
-
-GLIBC = _glibc()
-
-
-def _quiet_worker() -> None:
-    """Extraction workers leave Ctrl-C to the crawl, which shuts them down gracefully."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

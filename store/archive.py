@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from store.blobs import PreparedBlob, put_blob
+from store.blobs import put_blob
 from store.db import upsert
 from store.models import Capture, Document, Version
+from store.packing import PreparedBlob
 from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
 from store.templates import Template
 
