@@ -17,7 +17,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler.cli.sources import schedule_text
+from crawler.cli.source_fields import schedule_text
 from scheduler.logs import EventLog
 from store.models import Source
 

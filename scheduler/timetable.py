@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from crawler.cli.sources import schedule_text
+from crawler.cli.source_fields import schedule_text
 from scheduler.jobs import first_fire_time, source_trigger
 from store.claims import active_run, latest_runs
 from store.models import CrawlRun, Source

@@ -1,0 +1,122 @@
+"""A source's fields from the command line or a TOML declaration, checked; and read back.
+
+Shared by `source add` / `source edit` options and `source import` declarations, so both
+refuse the same mistakes with the same one-line messages.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import click
+from apscheduler.triggers.cron import CronTrigger
+
+from crawler.settings import parse_duration, parse_overrides
+from store.models import Source
+
+MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
+
+
+def schedule_fields(every: str | None, cron: str | None) -> dict[str, Any]:
+    """`every_seconds` / `cron` columns from `--every` / `--cron`; exactly one may be given."""
+    if every and cron:
+        raise click.UsageError("give either --every or --cron, not both")
+    if every:
+        try:
+            seconds = parse_duration(every)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        if seconds <= 0:
+            raise click.UsageError("--every must be longer than zero")
+        return {"every_seconds": seconds, "cron": None}
+    if cron:
+        try:
+            CronTrigger.from_crontab(cron)
+        except ValueError as exc:
+            raise click.UsageError(f"not a cron expression {cron!r}: {exc}") from exc
+        return {"every_seconds": None, "cron": cron}
+    return {}
+
+
+def discovery_fields(
+    feed: str | None,
+    sitemap: str | None,
+    start: str | None,
+    follow: str | None,
+    depth: int | None,
+) -> dict[str, Any]:
+    """`kind`, `url`, `follow`, `depth` columns from `--feed` / `--sitemap` / `--start`."""
+    given = {kind: url for kind, url in (("feed", feed), ("sitemap", sitemap), ("start", start))}
+    chosen = {kind: url for kind, url in given.items() if url}
+    if len(chosen) > 1:
+        raise click.UsageError("give one of --feed, --sitemap or --start")
+    if (follow is not None or depth is not None) and chosen and "start" not in chosen:
+        raise click.UsageError("--follow and --depth go with --start")
+    fields: dict[str, Any] = {}
+    for kind, url in chosen.items():
+        fields.update(kind=kind, url=_checked_url(url))
+    if follow is not None:
+        fields["follow"] = _checked_pattern(follow)
+    if depth is not None:
+        if not 1 <= depth <= MAX_DEPTH:
+            raise click.UsageError(f"--depth must be between 1 and {MAX_DEPTH}")
+        fields["depth"] = depth
+    return fields
+
+
+def _checked_url(url: str) -> str:
+    if not url.lower().startswith(("http://", "https://")):
+        raise click.UsageError(f"not an http(s) URL: {url}")
+    return url
+
+
+def _checked_pattern(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise click.UsageError(f"--follow is not a regular expression: {exc}") from exc
+    return pattern
+
+
+def settings_option(pairs: tuple[str, ...]) -> dict[str, Any]:
+    """Per-source crawl settings from `-s NAME=VALUE` pairs."""
+    try:
+        return parse_overrides(pairs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def describe(source: Source) -> dict[str, Any]:
+    """A source as plain data (the JSON of `source list --json` / `show --json`)."""
+    return {
+        "name": source.name,
+        "kind": source.kind,
+        "url": source.url,
+        "follow": source.follow,
+        "depth": source.depth,
+        "every": schedule_text(source),
+        "every_seconds": source.every_seconds,
+        "cron": source.cron,
+        "enabled": source.enabled,
+        "settings": (source.options or {}).get("settings", {}),
+        "created_at": source.created_at.isoformat(),
+        "updated_at": source.updated_at.isoformat(),
+    }
+
+
+def schedule_text(source: Source) -> str:
+    """`every 15m`, `cron 0 * * * *` or `manual`."""
+    if source.cron:
+        return f"cron {source.cron}"
+    if source.every_seconds:
+        return f"every {duration_text(source.every_seconds)}"
+    return "manual"
+
+
+def duration_text(seconds: int) -> str:
+    """The shortest exact spelling: 900 -> 15m, 86400 -> 1d, 90 -> 90s."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
