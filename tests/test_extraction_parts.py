@@ -18,7 +18,13 @@ from crawler.normalise.boilerplate import RulesError
 from crawler.normalise.dates import to_utc
 from crawler.normalise.text import normalise_text
 from crawler.pages.blocked import blocked_reason
-from crawler.pages.body import ExtractionOptions, extract_body, prepare_tree
+from crawler.pages.body import (
+    ExtractionOptions,
+    extract_body,
+    page_words,
+    prepare_tree,
+    read_again_if_short,
+)
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import language_code
 from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
@@ -212,6 +218,29 @@ def test_a_flat_fallback_is_read_again_for_its_paragraphs() -> None:
     lines = text.split("\n")
     assert lines[lines.index("Plant 1") + 1] == PLANT.format(n=1)
     assert len(lines) > 16 and "Home Garden" not in text
+
+
+MENU_AND_STORY = """<html><body><nav><p>Home News Sport Weather</p></nav>
+<header><h2>The Courier</h2></header><article><h1>Tram line</h1>
+<p>The assembly approved the tram line.</p><blockquote><p>It is a good day, she said.</p>
+</blockquote><ul><li>Six stops <p>and a depot</p></li></ul><table><tr><td>Cost</td></tr></table>
+</article><aside><p>Most read today</p></aside><footer><p>Contact us</p></footer></body></html>"""
+
+
+def test_page_words_count_the_story_blocks_once_and_skip_menus() -> None:
+    # 6 + 7 (the quote) + 5 (the item, its inner paragraph once) + 1 (the cell); the <h1> is
+    # the headline, not counted
+    assert page_words(load_html(MENU_AND_STORY)) == 19
+
+
+def test_a_reading_with_too_little_of_the_page_is_read_again() -> None:
+    items = "".join(f"<h2>Plant {n}</h2><p>{PLANT.format(n=n)}</p>" for n in range(1, 9))
+    tree = load_html(f"<html><body><article>{items}</article></body></html>")
+    url, options = "https://x.example/plants", ExtractionOptions()
+    full = extract_body(tree, url, options)
+    first = PLANT.format(n=1)  # a reading that kept one paragraph of eight
+    assert read_again_if_short(tree, url, options, first) == full
+    assert read_again_if_short(tree, url, options, full) is full
 
 
 RECIPE = """<html><body><article><h1>Bread</h1>

@@ -12,7 +12,12 @@ from crawler.normalise.dates import to_utc
 from crawler.normalise.urls import resolve_canonical
 from crawler.pages.article import ExtractedArticle, NotAnArticle
 from crawler.pages.blocked import check_blocked
-from crawler.pages.body import ExtractionOptions, extract_body, prepare_tree
+from crawler.pages.body import (
+    ExtractionOptions,
+    extract_body,
+    prepare_tree,
+    read_again_if_short,
+)
 from crawler.pages.metadata import (
     byline_authors,
     fallback_date,
@@ -75,7 +80,9 @@ class GenericArticlePage:
         # The publisher's own articleBody wins when trafilatura clearly picked a smaller block
         # (a teaser list, one section): much longer means it holds what the extractor missed.
         longer = len(declared.split()) >= LD_BODY_RATIO * len(extracted.split())
-        return declared if longer and len(declared.split()) >= LD_BODY_MIN_WORDS else extracted
+        if longer and len(declared.split()) >= LD_BODY_MIN_WORDS:
+            return declared
+        return read_again_if_short(tree, self.url, options, extracted)
 
     def title(self) -> str:
         return (
