@@ -60,9 +60,6 @@ def _shown_path(archive: Path) -> str:
 def _run_command(args: list[str], say: Callable[[str], None]) -> None:
     from scheduler.cli import cli  # here, not at the top: the root imports this module's command
 
-    if args[0] not in cli.commands:
-        say(f"(`archivist {args[0]}` is not available in this build)")
-        return
     try:
         cli.main(args, prog_name="archivist", standalone_mode=False)
     except click.ClickException as exc:

@@ -290,5 +290,3 @@ def _coloured(line: str) -> str:
         return click.style(line, fg="cyan")
     return line
 
-
-COMMANDS: list[click.Command] = [db, sql, history, diff]

@@ -25,7 +25,10 @@ ENVIRONMENT = (
 
 def command_paths(group: click.Group, prefix: str = "archivist") -> list[str]:
     paths = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, f"{prefix} {name} does not load"
         path = f"{prefix} {name}"
         paths.append(path)
         if isinstance(command, click.Group):
