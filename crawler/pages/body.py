@@ -24,13 +24,17 @@ CAPTIONS = XPath(
 #   reading wins when it has lines and keeps most of the words;
 # - a short reading: under RECALL_SHARE of the words in the page's paragraphs, list items,
 #   headings and cells outside nav, header, footer, aside and forms (a dropped section, a list
-#   of cards); the recall reading wins when it is clearly longer (it also takes in more
-#   boilerplate). On the labelled corpus this re-reads about one page in fourteen, and raises
-#   recall more than it costs precision.
+#   of cards), or a reading without a single list item although the page's lists hold over
+#   LIST_SHARE as many words as it (trafilatura preferred readability's or jusText's reading,
+#   which keep paragraphs and drop lists and headings); the recall reading wins when it is
+#   clearly longer (it also takes in more boilerplate). On the labelled corpus this re-reads
+#   about one page in nine, and raises recall more than it costs precision.
 FLAT_MIN_WORDS = 100
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
+LIST_SHARE = 0.2
 RECALL_GAIN = 1.2
+_LIST_LINE = re.compile(r"^(?:[-•] |\d{1,3}[.)] )", re.MULTILINE)
 _BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "td", "blockquote", "dd"})
 _ASIDE = frozenset({"nav", "header", "footer", "aside", "form", "script", "style", "noscript"})
 # Ordered lists keep their numbers ("3. Preheat the oven"): trafilatura marks every item "- ".
@@ -122,27 +126,35 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
 
 def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions, text: str) -> str:
     """`text`, or the recall reading when `text` holds too little of the page's words."""
-    words = len(text.split())
-    if options.favor_recall or words >= RECALL_SHARE * page_words(tree):
+    if options.favor_recall or not _short(text, *page_words(tree)):
         return text
     again = _extract(tree, url, _recall(options))
-    return again if len(again.split()) >= RECALL_GAIN * words else text
+    return again if len(again.split()) >= RECALL_GAIN * len(text.split()) else text
+
+
+def _short(text: str, page: int, in_lists: int) -> bool:
+    words = len(text.split())
+    listless = in_lists > LIST_SHARE * words and not _LIST_LINE.search(text)
+    return words < RECALL_SHARE * page or listless
 
 
 def _recall(options: ExtractionOptions) -> ExtractionOptions:
     return replace(options, favor_recall=True, favor_precision=False, fast=True)
 
 
-def page_words(tree: HtmlElement) -> int:
-    """Words in the page's paragraphs, list items, headings and cells, menus and forms aside."""
-    words, stack = 0, [tree]
+def page_words(tree: HtmlElement) -> tuple[int, int]:
+    """Words in the page's paragraphs, list items, headings and cells, menus and forms aside;
+    and how many of them are in list items."""
+    words, in_lists, stack = 0, 0, [tree]
     while stack:  # one walk down, never into a block already counted or an aside
         node = stack.pop()
         if node.tag in _BLOCKS:
-            words += len(node.text_content().split())
+            count = len(node.text_content().split())
+            words += count
+            in_lists += count if node.tag == "li" else 0
         elif node.tag not in _ASIDE:
             stack.extend(child for child in node if isinstance(child.tag, str))
-    return words
+    return words, in_lists
 
 
 def _extract(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
