@@ -243,6 +243,25 @@ def test_a_reading_with_too_little_of_the_page_is_read_again() -> None:
     assert read_again_if_short(tree, url, options, full) is full
 
 
+def test_a_reading_without_the_pages_lists_is_read_again() -> None:
+    story = [
+        f"Paragraph {n} of the story tells how the tram line grew six new stops." for n in range(9)
+    ]
+    items = [
+        f"Stop {n} opens in spring with a shelter, a ticket machine and bike racks."
+        for n in range(5)
+    ]
+    paragraphs = "".join(f"<p>{line}</p>" for line in story)
+    listing = "".join(f"<li>{item}</li>" for item in items)
+    tree = load_html(f"<html><body><article>{paragraphs}<ul>{listing}</ul></article></body></html>")
+    url, options = "https://x.example/tram", ExtractionOptions()
+    paragraphs_only = "\n".join(story)  # most of the page's words, none of its list
+    again = read_again_if_short(tree, url, options, paragraphs_only)
+    assert f"- {items[0]}" in again.split("\n")
+    with_list = "\n".join([*story, *(f"- {item}" for item in items[:2])])
+    assert read_again_if_short(tree, url, options, with_list) is with_list
+
+
 RECIPE = """<html><body><article><h1>Bread</h1>
 <p>Bread at home needs patience and a hot oven, and little else but flour, water and salt.</p>
 <ol><li>Mix the flour and water.</li><li><b>Rest</b> the dough.</li><li>3) Shape it.</li></ol>
