@@ -262,6 +262,18 @@ def test_a_reading_without_the_pages_lists_is_read_again() -> None:
     assert read_again_if_short(tree, url, options, with_list) is with_list
 
 
+def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:
+    tree = prepare_tree(
+        load_html(
+            '<html><body><article class="credit-cards"><p>Rates rose again.</p>'
+            '<figure><img src="a.jpg"><figcaption>A bank branch.</figcaption></figure>'
+            '<div class="wp-caption-text">Savers queue.</div>'
+            '<span class="photo-credit">Photo: Jo Roe</span></article></body></html>'
+        )
+    )
+    assert " ".join(tree.text_content().split()) == "Rates rose again."
+
+
 RECIPE = """<html><body><article><h1>Bread</h1>
 <p>Bread at home needs patience and a hot oven, and little else but flour, water and salt.</p>
 <ol><li>Mix the flour and water.</li><li><b>Rest</b> the dough.</li><li>3) Shape it.</li></ol>
