@@ -241,6 +241,8 @@ def test_a_reading_with_too_little_of_the_page_is_read_again() -> None:
     first = PLANT.format(n=1)  # a reading that kept one paragraph of eight
     assert read_again_if_short(tree, url, options, first) == full
     assert read_again_if_short(tree, url, options, full) is full
+    precise = ExtractionOptions(favor_precision=True)  # a caller's chosen mode is left alone
+    assert read_again_if_short(tree, url, precise, first) is first
 
 
 def test_a_reading_without_the_pages_lists_is_read_again() -> None:

@@ -98,6 +98,11 @@ class ExtractionOptions:
     fast: bool = False  # skip trafilatura's comparison with readability and jusText
     prune_xpath: tuple[str, ...] = ()
 
+    @property
+    def picked_a_mode(self) -> bool:
+        """Whether the caller chose precision or recall (no second reading then)."""
+        return self.favor_precision or self.favor_recall
+
     def keywords(self) -> dict[str, Any]:
         """The explicit keyword set handed to trafilatura."""
         return {
@@ -120,7 +125,7 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
     one-line dump is read again in recall mode."""
     text = _extract(tree, url, options)
     words = len(text.split())
-    if "\n" in text or words < FLAT_MIN_WORDS or options.favor_recall:
+    if options.picked_a_mode or "\n" in text or words < FLAT_MIN_WORDS:
         return text
     again = _extract(tree, url, _recall(options))
     structured = "\n" in again and len(again.split()) >= STRUCTURED_MIN_SHARE * words
@@ -129,7 +134,7 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
 
 def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions, text: str) -> str:
     """`text`, or the recall reading when `text` holds too little of the page's words."""
-    if options.favor_recall or not _short(text, *page_words(tree)):
+    if options.picked_a_mode or not _short(text, *page_words(tree)):
         return text
     again = _extract(tree, url, _recall(options))
     return again if len(again.split()) >= RECALL_GAIN * len(text.split()) else text
@@ -142,7 +147,7 @@ def _short(text: str, page: int, in_lists: int) -> bool:
 
 
 def _recall(options: ExtractionOptions) -> ExtractionOptions:
-    return replace(options, favor_recall=True, favor_precision=False, fast=True)
+    return replace(options, favor_recall=True, fast=True)
 
 
 def page_words(tree: HtmlElement) -> tuple[int, int]:
