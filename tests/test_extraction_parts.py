@@ -16,7 +16,7 @@ from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import RulesError
 from crawler.normalise.dates import to_utc
-from crawler.normalise.text import normalise_text
+from crawler.normalise.text import drop_repeated_runs, normalise_text
 from crawler.pages.blocked import blocked_reason
 from crawler.pages.body import (
     ExtractionOptions,
@@ -274,6 +274,30 @@ def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:
         )
     )
     assert " ".join(tree.text_content().split()) == "Rates rose again."
+
+
+def test_a_second_copy_of_a_block_leaves_the_body() -> None:
+    block = [
+        "Black Friday: save on every course this week only.",
+        "We tested dozens of apps and found the best discounts for you.",
+        "Offers end on Monday at midnight, while stocks last.",
+    ]
+    text = "\n".join([*STORY[:2], *block, *STORY[2:], *block])
+    removed: Counter[str] = Counter()
+    assert drop_repeated_runs(text, removed) == "\n".join([*STORY[:2], *block, *STORY[2:]])
+    assert removed["repeated-run"] == 3
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Pros", "- Cheap", "Cons", "- Slow", "Pros", "- Cheap", "Cons", "- Slow"],  # few words
+        [STORY[0], STORY[1], STORY[0], STORY[2], STORY[0]],  # a line repeated, not a run
+    ],
+)
+def test_repeated_short_runs_and_single_lines_stay(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert drop_repeated_runs(text, Counter()) == text
 
 
 RECIPE = """<html><body><article><h1>Bread</h1>

@@ -8,7 +8,12 @@ from collections import Counter
 from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import apply_rules, load_rules
-from crawler.normalise.text import normalise_text, normalise_title, tidy_blank_lines
+from crawler.normalise.text import (
+    drop_repeated_runs,
+    normalise_text,
+    normalise_title,
+    tidy_blank_lines,
+)
 from crawler.pages.article import ExtractedArticle
 from store.records import ArticleSnapshot
 
@@ -26,7 +31,8 @@ def normalise_article(
     title = normalise_title(article.title)
     cleaned = apply_rules(normalise_text(article.text), load_rules() + article.extra_rules)
     headlines = (title, *(normalise_title(h) for h in article.headlines))
-    text = drop_headline(tidy_blank_lines(cleaned.text), headlines, cleaned.removed)
+    text = drop_repeated_runs(tidy_blank_lines(cleaned.text), cleaned.removed)
+    text = drop_headline(text, headlines, cleaned.removed)
     text = drop_standfirst(text, article.description, cleaned.removed)
     authors = clean_authors(article.authors)
     text = drop_author_lines(text, authors, cleaned.removed)

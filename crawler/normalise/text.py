@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
+# A run of lines the body already holds word for word is a theme's second copy of a block (the
+# mobile and the desktop layout, a promo box placed twice); single repeated lines are often
+# content (a refrain, "Pros" and "Cons" headings), so only a run with some text counts.
+REPEAT_LINES = 3
+REPEAT_MIN_WORDS = 20
 _DASHED_NUMBER = re.compile(r"^[-•] (?=\d{1,3}[.)] )")  # "- 2. Knead": a numbered item, once marked
 
 
@@ -32,3 +38,21 @@ def normalise_title(title: str) -> str:
 def paragraphs(text: str) -> list[str]:
     """Non-empty lines of a normalised text."""
     return [line for line in text.split("\n") if line.strip()]
+
+
+def drop_repeated_runs(text: str, removed: Counter[str]) -> str:
+    """The body without the second copy of any run of REPEAT_LINES lines it already holds."""
+    lines = text.split("\n")
+    keys = [" ".join(line.split()).casefold() for line in lines]
+    first_seen: dict[tuple[str, ...], int] = {}
+    repeated: set[int] = set()
+    for start in range(len(lines) - REPEAT_LINES + 1):
+        run = tuple(keys[start : start + REPEAT_LINES])
+        if not all(run) or sum(len(key.split()) for key in run) < REPEAT_MIN_WORDS:
+            continue
+        earlier = first_seen.setdefault(run, start)
+        if earlier + REPEAT_LINES <= start:
+            repeated.update(range(start, start + REPEAT_LINES))
+    if repeated:
+        removed["repeated-run"] += len(repeated)
+    return "\n".join(line for index, line in enumerate(lines) if index not in repeated)
