@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import Executor
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
@@ -13,13 +11,7 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedPage
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
-from crawler.reader_pool import (
-    Reading,
-    extraction_pool,
-    for_worker,
-    read_for_archive,
-    read_in_worker,
-)
+from crawler.reader_pool import ReaderPool, Reading, read_for_archive
 from crawler.reading import EXTRACTOR_VERSION
 from crawler.settings import parse_duration, template_policy
 from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
@@ -165,7 +157,8 @@ class ArchivePipeline:
         self.template = Template()  # the source's learned template, loaded when the crawl opens
         self.template_seen: set[str] = set()  # its lines this crawl met: they stay learned
         self.engine: Engine | None = None
-        self.pool: Executor | None = None
+        self.pool: ReaderPool | None = None
+        self.pages_per_worker: int = settings.get("ARCHIVIST_PAGES_PER_WORKER", 4000)
         self.read = 0  # pages this crawl has had to read
 
     @classmethod
@@ -181,7 +174,7 @@ class ArchivePipeline:
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close(cancel=True)
         if self.engine is not None:
             if self.template_seen and self.source_id is not None:
                 with transaction(self.engine) as session:
@@ -216,10 +209,8 @@ class ArchivePipeline:
         if self.workers <= 0 or self.read <= self.read_before_pool:
             return read_for_archive(item, prepare=self.store)
         if self.pool is None:  # made on need: a crawl that reads a handful of pages needs none
-            self.pool = extraction_pool(self.workers)
-        return await asyncio.wrap_future(
-            self.pool.submit(read_in_worker, for_worker(item), self.store)
-        )
+            self.pool = ReaderPool(self.workers, self.pages_per_worker)
+        return await self.pool.read(item, self.store)
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

@@ -7,6 +7,7 @@ to them stripped of what only the archive needs.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import dataclasses
 import multiprocessing
@@ -61,20 +62,59 @@ def for_worker(item: FetchedPage) -> FetchedPage:
     return dataclasses.replace(item, known=None, listing=None)
 
 
-def extraction_pool(workers: int, pages_per_worker: int = 4000) -> ProcessPoolExecutor:
-    """Worker processes for reading pages.
+class ReaderPool:
+    """Worker processes reading pages while the crawl goes on, renewed after a share of pages.
 
     Forkserver: workers start small instead of copying the crawl process (and the forkserver
-    stays small too: nothing preloaded). A worker is replaced after `pages_per_worker` pages,
-    so memory stays flat over long crawls; loading the extractor again costs about a second.
+    stays small too: nothing preloaded). Once the workers have read `pages_per_worker` pages
+    each, the pool drains and a fresh one replaces it, so memory stays flat over long crawls
+    (loading the extractor again costs about a second). The pool is renewed here rather than
+    with ProcessPoolExecutor's `max_tasks_per_child`, which deadlocks before Python 3.14: a
+    retired worker is not always replaced and the queued pages then wait forever (CPython
+    gh-115634).
     """
+
+    def __init__(self, workers: int, pages_per_worker: int = 4000) -> None:
+        self.workers = workers
+        self.share = workers * pages_per_worker
+        self.executor: ProcessPoolExecutor | None = None
+        self.submitted = 0  # pages given to the current executor
+        self.renewals = 0
+        self.in_flight: set[asyncio.Future[Reading]] = set()
+        self.lock = asyncio.Lock()
+
+    async def read(self, item: FetchedPage, prepare: bool) -> Reading:
+        """Read one page in a worker (read_for_archive), without blocking the crawl."""
+        async with self.lock:  # held to submit, and while a spent pool drains
+            if self.submitted >= self.share:
+                await self._drain()
+            if self.executor is None:
+                self.executor = _executor(self.workers)
+            self.submitted += 1
+            future = asyncio.wrap_future(
+                self.executor.submit(read_in_worker, for_worker(item), prepare)
+            )
+            self.in_flight.add(future)
+            future.add_done_callback(self.in_flight.discard)
+        return await future
+
+    async def _drain(self) -> None:
+        """Let the spent pool finish its pages, then close it; the next page starts a new one."""
+        if self.in_flight:
+            await asyncio.wait(list(self.in_flight))
+        self.close()
+        self.renewals += 1
+
+    def close(self, cancel: bool = False) -> None:
+        """Stop the workers (after their current pages; `cancel` drops the queued ones)."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=cancel)
+        self.executor, self.submitted = None, 0
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_quiet_worker,
-        max_tasks_per_child=pages_per_worker,
-    )
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
 
 
 def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:

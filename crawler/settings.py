@@ -50,6 +50,8 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     # Pages read in the crawl process before the workers start: starting one costs about a
     # second of CPU, more than reading a few pages (a re-check that finds a handful changed).
     "ARCHIVIST_READ_BEFORE_POOL": 8,
+    # Extraction workers are replaced after reading this many pages each: memory stays flat.
+    "ARCHIVIST_PAGES_PER_WORKER": 4000,
     "ARCHIVIST_LIMIT": 0,  # most article pages one crawl fetches; 0 = no limit
     "ARCHIVIST_REVISIT_MIN": 15 * 60,  # seconds: the shortest wait before re-checking an article
     "ARCHIVIST_REVISIT_MAX": 30 * 86400,  # seconds: the longest wait, for long-stable articles

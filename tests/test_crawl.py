@@ -232,3 +232,15 @@ def test_sigterm_ends_the_run_interrupted_with_pages_kept(site: LoopbackSite, db
     assert run["status"] == "interrupted" and run["finished_at"]
     captured = scalar(db_url, "select count(*) from captures")
     assert 0 < captured < len(paths) and run["fetched"] == captured
+
+
+def test_workers_are_renewed_and_every_page_is_read(site: LoopbackSite, sqlite_url: str) -> None:
+    """Spent extraction workers are replaced and the crawl goes on (ProcessPoolExecutor's own
+    max_tasks_per_child would leave the queued pages waiting forever on Python < 3.14)."""
+    feed_site(site, 12)
+    add_source(sqlite_url, "wd", "--feed", site.url("/feed.xml"))
+    renew = ("-s", "ARCHIVIST_EXTRACT_WORKERS=2", "-s", "ARCHIVIST_READ_BEFORE_POOL=0",
+             "-s", "ARCHIVIST_PAGES_PER_WORKER=2")  # fmt: skip
+    code, run, err = crawl(sqlite_url, "wd", *renew, timeout=180)
+    assert code == 0, err
+    assert (run["fetched"], run["new_documents"], run["errors"]) == (12, 12, 0)
