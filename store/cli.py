@@ -289,4 +289,3 @@ def _coloured(line: str) -> str:
     if line.startswith("@@"):
         return click.style(line, fg="cyan")
     return line
-
