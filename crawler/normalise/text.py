@@ -43,13 +43,15 @@ def paragraphs(text: str) -> list[str]:
 def drop_repeated_runs(text: str, removed: Counter[str]) -> str:
     """The body without the second copy of any run of REPEAT_LINES lines it already holds."""
     lines = text.split("\n")
-    keys = [" ".join(line.split()).casefold() for line in lines]
+    keys = [line.casefold() for line in lines]  # spaces are already folded
+    words = [line.count(" ") + 1 if line else 0 for line in lines]
     first_seen: dict[tuple[str, ...], int] = {}
     repeated: set[int] = set()
     for start in range(len(lines) - REPEAT_LINES + 1):
-        run = tuple(keys[start : start + REPEAT_LINES])
-        if not all(run) or sum(len(key.split()) for key in run) < REPEAT_MIN_WORDS:
+        counts = words[start : start + REPEAT_LINES]
+        if 0 in counts or sum(counts) < REPEAT_MIN_WORDS:
             continue
+        run = tuple(keys[start : start + REPEAT_LINES])
         earlier = first_seen.setdefault(run, start)
         if earlier + REPEAT_LINES <= start:
             repeated.update(range(start, start + REPEAT_LINES))
