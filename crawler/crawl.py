@@ -99,6 +99,7 @@ class RunLedger:
         self.engine: Engine | None = None
         self.loop: Any = None
         crawler.signals.connect(self.scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.failed, signal=signals.item_error)
         crawler.signals.connect(self.open, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -108,6 +109,12 @@ class RunLedger:
 
     def scraped(self, item: FetchedPage) -> None:
         count_page(self.stats, item)
+
+    def failed(self, item: FetchedPage) -> None:
+        """A page the pipeline could not finish (it raised): an error, never silence."""
+        if item.status is not None:
+            self.stats.inc_value("archivist/fetched")
+        self.stats.inc_value("archivist/errors")
 
     def open(self) -> None:
         if self.run_id is None or self.url is None or self.every <= 0:
@@ -237,7 +244,11 @@ def _run_scrapy(
         if on_page is not None:
             on_page(item, crawler.stats)
 
+    def failed(item: FetchedPage, failure: Failure) -> None:
+        failures.append((item.requested_url, f"{failure.getErrorMessage()}"))
+
     crawler.signals.connect(scraped, signal=signals.item_scraped)
+    crawler.signals.connect(failed, signal=signals.item_error)
     crashes: list[str] = []
 
     def crashed(failure: Failure) -> None:

@@ -13,6 +13,7 @@ import dataclasses
 import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from crawler.items import FetchedPage
@@ -84,19 +85,43 @@ class ReaderPool:
         self.lock = asyncio.Lock()
 
     async def read(self, item: FetchedPage, prepare: bool) -> Reading:
-        """Read one page in a worker (read_for_archive), without blocking the crawl."""
+        """Read one page in a worker (read_for_archive), without blocking the crawl.
+
+        A worker that dies (killed, or crashed by a page) breaks the pool: a fresh one takes
+        over and the page is tried once more; a page that kills its worker twice is an error.
+        """
+        try:
+            return await self._read_once(item, prepare)
+        except BrokenProcessPool:
+            pass
+        try:
+            return await self._read_once(item, prepare)
+        except BrokenProcessPool as exc:
+            return Reading(outcome=Outcome.ERROR, error=f"the extraction worker died: {exc}")
+
+    async def _read_once(self, item: FetchedPage, prepare: bool) -> Reading:
         async with self.lock:  # held to submit, and while a spent pool drains
             if self.submitted >= self.share:
                 await self._drain()
-            if self.executor is None:
-                self.executor = _executor(self.workers)
+            page = for_worker(item)
+            try:
+                submitted = self._executor().submit(read_in_worker, page, prepare)
+            except BrokenProcessPool:  # a worker died since the last page: start afresh
+                self.close(cancel=True)
+                submitted = self._executor().submit(read_in_worker, page, prepare)
             self.submitted += 1
-            future = asyncio.wrap_future(
-                self.executor.submit(read_in_worker, for_worker(item), prepare)
-            )
+            future = asyncio.wrap_future(submitted)
             self.in_flight.add(future)
             future.add_done_callback(self.in_flight.discard)
         return await future
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self.executor is None:
+            context = multiprocessing.get_context("forkserver")
+            self.executor = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=context, initializer=_quiet_worker
+            )
+        return self.executor
 
     async def _drain(self) -> None:
         """Let the spent pool finish its pages, then close it; the next page starts a new one."""
@@ -110,11 +135,6 @@ class ReaderPool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=cancel)
         self.executor, self.submitted = None, 0
-
-
-def _executor(workers: int) -> ProcessPoolExecutor:
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_quiet_worker)
 
 
 def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:

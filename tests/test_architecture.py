@@ -49,3 +49,14 @@ def test_every_registered_command_loads_under_its_name() -> None:
     for name in COMMANDS:
         command = cli.get_command(context, name)
         assert command is not None and command.name == name, name
+
+
+def test_extraction_workers_load_no_database_or_scrapy() -> None:
+    """What a worker process imports to read pages: no SQLAlchemy, Scrapy or Twisted (memory)."""
+    check = (
+        "import sys, crawler.reader_pool\n"
+        "print(sorted(m for m in ('sqlalchemy', 'scrapy', 'twisted') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

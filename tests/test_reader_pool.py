@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from datetime import UTC, datetime
 
 from crawler.items import FetchedPage
@@ -40,3 +42,25 @@ def test_pool_renews_its_workers_and_reads_every_page() -> None:
     titles = [r.snapshot.title for r in readings if r.snapshot is not None]
     assert titles == [f"Story {n}" for n in range(11)]
     assert all(r.blob is not None and r.blob.size > 0 for r in readings)
+
+
+async def read_after_a_worker_dies(pool: ReaderPool) -> tuple[Reading, list[Reading]]:
+    try:
+        first = await pool.read(page(0), True)
+        assert pool.executor is not None
+        for process in list(pool.executor._processes.values()):  # the OOM killer, a segfault
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(timeout=10)
+        rest = await asyncio.wait_for(
+            asyncio.gather(*(pool.read(page(n), True) for n in range(1, 6))), timeout=120
+        )
+        return first, list(rest)
+    finally:
+        pool.close()
+
+
+def test_a_dead_worker_is_replaced_and_no_page_is_lost() -> None:
+    first, rest = asyncio.run(read_after_a_worker_dies(ReaderPool(workers=2)))
+    assert first.outcome is Outcome.NEW
+    assert [r.outcome for r in rest] == [Outcome.NEW] * 5
+    assert [r.snapshot.title for r in rest if r.snapshot] == [f"Story {n}" for n in range(1, 6)]
