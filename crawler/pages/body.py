@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from lxml.etree import XPath
+from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
@@ -161,7 +161,7 @@ def page_words(tree: HtmlElement) -> tuple[int, int]:
             words += count
             in_lists += count if node.tag == "li" else 0
         elif node.tag not in _ASIDE:
-            stack.extend(child for child in node if isinstance(child.tag, str))
+            stack.extend(node.iterchildren(Element))  # elements only, filtered by lxml
     return words, in_lists
 
 
