@@ -5,6 +5,7 @@ Runs Scrapy in this process (Twisted's reactor cannot restart: one crawl per pro
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.asyncio import create_looping_call
 from sqlalchemy import Engine, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
@@ -32,6 +34,8 @@ from store.revisits import due_revisits
 from store.runs import finish_run, start_run
 from store.sources import get_source
 from store.templates import Learned, learn_template
+
+logger = logging.getLogger(__name__)
 
 SPIDERS: dict[str, type[ArticleSpider]] = {
     "feed": FeedSpider,
@@ -219,8 +223,12 @@ def learn_after_run(engine: Engine, plan: CrawlPlan) -> Learned | None:
     policy = template_policy(plan.settings)
     if not policy.enabled or not plan.settings.get("ARCHIVIST_STORE", True):
         return None
-    with transaction(engine) as session:
-        return learn_template(session, plan.source_id, policy, datetime.now(UTC))
+    try:
+        with transaction(engine) as session:
+            return learn_template(session, plan.source_id, policy, datetime.now(UTC))
+    except SQLAlchemyError as exc:  # the run itself went well: learning waits for the next one
+        logger.warning("learning the template of source %s failed: %s", plan.source_id, exc)
+        return None
 
 
 def _run_scrapy(

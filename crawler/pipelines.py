@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Self
 
@@ -20,7 +21,7 @@ from store.models import Document, utcnow
 from store.packing import digest_of
 from store.records import CaptureRecord, Outcome, Recorded
 from store.revisits import RevisitPolicy, known_document, note_listing, schedule_next_check
-from store.templates import Template, load_template, note_seen
+from store.templates import Template, load_template, note_readings
 
 if TYPE_CHECKING:  # extraction workers import this module: keep Scrapy out of them
     from scrapy.crawler import Crawler
@@ -153,9 +154,10 @@ class ArchivePipeline:
         self.read_before_pool: int = settings.get("ARCHIVIST_READ_BEFORE_POOL", 8)
         self.run_id: int | None = settings["ARCHIVIST_CRAWL_RUN_ID"]
         self.source_id: int | None = settings["ARCHIVIST_SOURCE_ID"]
-        self.templates = template_policy(settings).enabled
-        self.template = Template()  # the source's learned template, loaded when the crawl opens
-        self.template_seen: set[str] = set()  # its lines this crawl met: they stay learned
+        self.templates = template_policy(settings)
+        self.template: Template | None = None  # the source's learned template (source crawls)
+        self.readings = 0  # pages read as articles: what the template was checked against
+        self.carried: Counter[str] = Counter()  # how many of them carried each template line
         self.engine: Engine | None = None
         self.pool: ReaderPool | None = None
         self.pages_per_worker: int = settings.get("ARCHIVIST_PAGES_PER_WORKER", 4000)
@@ -168,7 +170,7 @@ class ArchivePipeline:
     def open_spider(self) -> None:
         if self.store:
             self.engine = open_archive(self.url)
-        if self.engine is not None and self.source_id is not None and self.templates:
+        if self.engine is not None and self.source_id is not None:  # off, it still compares
             with transaction(self.engine) as session:
                 self.template = load_template(session, self.source_id)
 
@@ -176,9 +178,16 @@ class ArchivePipeline:
         if self.pool is not None:
             self.pool.close(cancel=True)
         if self.engine is not None:
-            if self.template_seen and self.source_id is not None:
+            if self.templates.enabled and self.template and self.source_id is not None:
                 with transaction(self.engine) as session:
-                    note_seen(session, self.source_id, self.template_seen, utcnow())
+                    note_readings(
+                        session,
+                        self.source_id,
+                        self.readings,
+                        self.carried,
+                        self.templates,
+                        utcnow(),
+                    )
             self.engine.dispose()
 
     async def process_item(self, item: FetchedPage) -> FetchedPage:
@@ -196,9 +205,10 @@ class ArchivePipeline:
         return item
 
     def _apply_template(self, item: FetchedPage) -> None:
-        if item.snapshot is not None and self.template.lines:
+        if item.snapshot is not None and self.template and self.templates.enabled:
             item.snapshot, removed = self.template.apply(item.snapshot)
-            self.template_seen.update(removed)
+            self.readings += 1
+            self.carried.update(set(removed))
 
     async def _read(self, item: FetchedPage) -> Reading:
         try:  # cheap, so here: 304s, 404s and errors never travel to a worker

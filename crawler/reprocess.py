@@ -192,7 +192,7 @@ def reprocess_page(
         return Reread.UNREADABLE
     if template is not None:
         snapshot = template.apply(snapshot)[0]
-    if latest is not None and latest.content_hash == snapshot.content_hash:
+    if latest is not None and _same(latest, snapshot, template):
         return Reread.UNCHANGED
     new_version_no = None
     if not dry_run:
@@ -202,6 +202,13 @@ def reprocess_page(
             return Reread.UNCHANGED
     old_no = latest.version_no if latest else None
     return Change(page.url, old_no, new_version_no, _diff(latest, snapshot))
+
+
+def _same(latest: Version, snapshot: ArticleSnapshot, template: Template | None) -> bool:
+    """Same content; a retired template line coming back is no difference either."""
+    if latest.content_hash == snapshot.content_hash:
+        return True
+    return template is not None and template.same_content(latest, snapshot, retired_only=True)
 
 
 def _read(page: StoredPage, body: bytes | None) -> ArticleSnapshot | None:

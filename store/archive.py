@@ -16,7 +16,7 @@ from store.db import upsert
 from store.models import Capture, Document, Version
 from store.packing import PreparedBlob
 from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
-from store.templates import Template
+from store.templates import Template, load_template
 
 MISSING_CHECKS_BEFORE_GONE = 2  # one 404 can be a deploy hiccup; two in a row is evidence
 MISSING_OUTCOMES = frozenset({Outcome.GONE})
@@ -34,12 +34,12 @@ def record_snapshot(
     """Store one successful fetch: a capture always, a version only if the content changed.
 
     `blob` is the capture's body already digested and compressed (by a crawl's worker).
-    `template` is the source's learned template: a reading that differs from the latest
-    version only by template lines is unchanged.
+    `template` is the source's learned template (read from the archive when not given): a
+    reading that differs from the latest version only by template lines is unchanged.
     """
     document = _document_for_update(session, snapshot.url, source_id)
     latest = _latest_version(session, document)
-    if latest is not None and _same_content(latest, snapshot, template):
+    if latest is not None and _same_content(session, latest, snapshot, template):
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
         outcome, version = Outcome.UNCHANGED, latest
         _mark_live(document, capture, changed=False)
@@ -141,9 +141,16 @@ def record_reading(
     return _append_version(session, document, snapshot, seen).version_no
 
 
-def _same_content(latest: Version, snapshot: ArticleSnapshot, template: Template | None) -> bool:
+def _same_content(
+    session: Session, latest: Version, snapshot: ArticleSnapshot, template: Template | None
+) -> bool:
     if latest.content_hash == snapshot.content_hash:
         return True
+    if template is None:  # a one-off fetch of a source's article: its source's template
+        source_id = session.scalar(
+            select(Document.source_id).where(Document.id == latest.document_id)
+        )
+        template = load_template(session, source_id) if source_id is not None else None
     return template is not None and template.same_content(latest, snapshot)
 
 

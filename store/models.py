@@ -223,6 +223,7 @@ class TemplateLine(Base):
     sample_size: Mapped[int] = mapped_column(Integer)
     learned_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]  # no longer removed; comparisons still ignore it
 
 
 class SchedulerLease(Base):

@@ -7,8 +7,11 @@ readings. A stored version is compared with a new reading with template lines re
 both, so learning a line never makes a version by itself; `archivist reprocess` rewrites the
 stored text with the template applied, one new version per document that carried it.
 
-Lines once learned stay learned while crawls still meet them: the stored text they were
-learned from loses them as soon as it is rewritten, so learning alone would forget them.
+Lines once learned stay learned while crawls still find them in enough of the pages they read:
+the stored text they were learned from loses them as soon as it is rewritten, so learning from
+the archive alone would forget them. A line that no longer qualifies is retired, never
+deleted: it is no longer removed, but comparisons still ignore it, so a retired line coming
+back into readings makes no version either.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import upsert
@@ -31,7 +34,11 @@ from store.records import ArticleSnapshot
 # Short lines recur by chance: section headings such as "Ingredients" or "The verdict"
 # structure many articles of one site and are content. Template lines are sentences.
 MIN_WORDS = 4
-RETENTION = timedelta(days=30)  # a learned line that no crawl has met for this long is forgotten
+# List items and table rows recur across a site's articles as content ("- Salt and pepper",
+# a results table's header row): never learned, whatever their share.
+STRUCTURE = re.compile(r"^(?:[-*•|]|\d+[.)])\s*")
+WORD = re.compile(r"\w+")
+RETENTION = timedelta(days=30)  # a learned line that no crawl has met for this long is retired
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
@@ -47,22 +54,28 @@ class TemplatePolicy:
 
 @dataclass(frozen=True)
 class Template:
-    """A source's template lines, and how to take them out of a reading."""
+    """A source's template: the lines removed from readings, and the retired ones."""
 
     lines: frozenset[str] = frozenset()
+    retired: frozenset[str] = field(default=frozenset())
 
-    def strip(self, text: str) -> tuple[str, list[str]]:
-        """`text` without template lines, and the lines removed.
+    def __bool__(self) -> bool:
+        """True when it has lines to remove."""
+        return bool(self.lines)
+
+    def strip(self, text: str, lines: frozenset[str] | None = None) -> tuple[str, list[str]]:
+        """`text` without template lines (`lines`, else the live ones), and the lines removed.
 
         An article made of nothing but template lines is left whole: an empty text would say
         the article was emptied, which nobody saw.
         """
-        if not self.lines:
+        lines = self.lines if lines is None else lines
+        if not lines:
             return text, []
         kept: list[str] = []
         removed: list[str] = []
         for line in text.split("\n"):
-            (removed if line.strip() in self.lines else kept).append(line)
+            (removed if line.strip() in lines else kept).append(line)
         if not removed or not any(line.strip() for line in kept):
             return text, []
         return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip(), removed
@@ -72,17 +85,24 @@ class Template:
         text, removed = self.strip(snapshot.text)
         return (replace(snapshot, text=text) if removed else snapshot), removed
 
-    def same_content(self, version: Version, snapshot: ArticleSnapshot) -> bool:
-        """Whether a stored version and a reading differ only by template lines."""
-        if not self.lines:
+    def same_content(
+        self, version: Version, snapshot: ArticleSnapshot, retired_only: bool = False
+    ) -> bool:
+        """Whether a stored version and a reading differ only by template lines.
+
+        A crawl ignores every line ever learned; `reprocess` (`retired_only`) ignores only the
+        retired ones, so that it does rewrite stored text that still carries a live line.
+        """
+        ignored = self.retired if retired_only else self.lines | self.retired
+        if not ignored:
             return False
         stored = ArticleSnapshot(
             url=snapshot.url,
             title=version.title,
             authors=tuple(version.authors or ()),
-            text=self.strip(version.text)[0],
+            text=self.strip(version.text, ignored)[0],
         )
-        mine = replace(snapshot, text=self.strip(snapshot.text)[0])
+        mine = replace(snapshot, text=self.strip(snapshot.text, ignored)[0])
         return stored.content_hash == mine.content_hash
 
 
@@ -93,7 +113,7 @@ class Learned:
     sample_size: int
     found: int  # lines the sample proves to be template now
     kept: int  # lines learned before and still met by crawls
-    forgotten: int
+    retired: int  # lines retired by this pass (unmet for RETENTION)
 
 
 def line_hash(line: str) -> str:
@@ -103,16 +123,21 @@ def line_hash(line: str) -> str:
 
 def load_template(session: Session, source_id: int) -> Template:
     """The template learned for a source (empty if none)."""
-    query = select(TemplateLine.text).where(TemplateLine.source_id == source_id)
-    return Template(frozenset(session.scalars(query)))
+    query = select(TemplateLine.text, TemplateLine.retired_at).where(
+        TemplateLine.source_id == source_id
+    )
+    rows = session.execute(query).all()
+    live = frozenset(text for text, retired_at in rows if retired_at is None)
+    return Template(live, frozenset(text for text, _ in rows) - live)
 
 
 def template_lines(session: Session, source_id: int) -> list[TemplateLine]:
-    """A source's learned lines, the most widespread first."""
+    """A source's learned lines, live ones first, the most widespread first."""
     query = (
         select(TemplateLine)
         .where(TemplateLine.source_id == source_id)
-        .order_by(TemplateLine.documents.desc(), TemplateLine.id)
+        .order_by(TemplateLine.retired_at.is_not(None), TemplateLine.documents.desc())
+        .order_by(TemplateLine.id)
     )
     return list(session.scalars(query))
 
@@ -123,15 +148,12 @@ def learn_template(
     """Learn a source's template from its archived articles, keeping lines crawls still meet."""
     texts = sample_texts(session, source_id, policy.sample)
     found = recurring_lines(texts, policy)
-    for line, documents in found.items():
-        _store_line(session, source_id, line, documents, len(texts), now)
-    stale = and_(
-        TemplateLine.source_id == source_id,
-        TemplateLine.last_seen_at < now - RETENTION,
-    )
-    forgotten = session.execute(delete(TemplateLine).where(stale))
-    total = len(template_lines(session, source_id))
-    return Learned(len(texts), len(found), total - len(found), forgotten.rowcount or 0)  # type: ignore[attr-defined]
+    for line in sorted(found, key=line_hash):  # one order for every learner: no deadlock
+        _store_line(session, source_id, line, found[line], len(texts), now)
+    unmet = _live(source_id, TemplateLine.last_seen_at < now - RETENTION)
+    retired = session.execute(update(TemplateLine).where(unmet).values(retired_at=now))
+    live = session.scalars(select(TemplateLine.id).where(_live(source_id))).all()
+    return Learned(len(texts), len(found), len(live) - len(found), retired.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def recurring_lines(texts: Sequence[str], policy: TemplatePolicy) -> dict[str, int]:
@@ -139,7 +161,7 @@ def recurring_lines(texts: Sequence[str], policy: TemplatePolicy) -> dict[str, i
     if not policy.enabled or len(texts) < policy.min_documents:
         return {}
     needed = max(policy.min_documents, math.ceil(policy.min_share * len(texts)))
-    carried = Counter(line for text in texts for line in _distinct_lines(text))
+    carried = Counter(line for text in texts for line in _candidate_lines(text))
     return {line: count for line, count in carried.items() if count >= needed}
 
 
@@ -156,20 +178,50 @@ def sample_texts(session: Session, source_id: int, limit: int) -> list[str]:
     return list(session.scalars(query))
 
 
-def note_seen(session: Session, source_id: int, lines: Iterable[str], now: datetime) -> None:
-    """Crawls still meet these template lines: keep them learned."""
-    hashes = sorted({line_hash(line) for line in lines})
-    if hashes:
+def note_readings(
+    session: Session,
+    source_id: int,
+    readings: int,
+    carried: Counter[str],
+    policy: TemplatePolicy,
+    now: datetime,
+) -> None:
+    """What a crawl found: `carried[line]` of its `readings` pages carried each learned line.
+
+    Lines met stay learned. When the crawl read enough pages to judge, a live line that too
+    few of them carried is retired: a burst of follow-ups sharing a background paragraph does
+    not make it template for good.
+    """
+    met = sorted({line_hash(line) for line in carried})
+    if met:
         session.execute(
             update(TemplateLine)
-            .where(TemplateLine.source_id == source_id, TemplateLine.line_hash.in_(hashes))
+            .where(TemplateLine.source_id == source_id, TemplateLine.line_hash.in_(met))
             .values(last_seen_at=now)
+        )
+    if readings < policy.min_documents:
+        return
+    needed = policy.min_share * readings
+    rare = sorted(line_hash(line) for line, count in carried.items() if count < needed)
+    live = session.scalars(select(TemplateLine.text).where(_live(source_id))).all()
+    unmet = sorted(line_hash(line) for line in live if line not in carried)
+    if rare or unmet:
+        session.execute(
+            update(TemplateLine)
+            .where(_live(source_id, TemplateLine.line_hash.in_(rare + unmet)))
+            .values(retired_at=now)
         )
 
 
-def _distinct_lines(text: str) -> set[str]:
+def _live(source_id: int, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return and_(TemplateLine.source_id == source_id, TemplateLine.retired_at.is_(None), *conditions)
+
+
+def _candidate_lines(text: str) -> set[str]:
     lines = (line.strip() for line in text.split("\n"))
-    return {line for line in lines if len(line.split()) >= MIN_WORDS}
+    return {
+        line for line in lines if len(WORD.findall(line)) >= MIN_WORDS and not STRUCTURE.match(line)
+    }
 
 
 def _store_line(
@@ -180,5 +232,7 @@ def _store_line(
         source_id=source_id, line_hash=line_hash(line), text=line, learned_at=now, **counts
     )
     session.execute(
-        insert.on_conflict_do_update(index_elements=["source_id", "line_hash"], set_=counts)
+        insert.on_conflict_do_update(
+            index_elements=["source_id", "line_hash"], set_={**counts, "retired_at": None}
+        )
     )

@@ -7,14 +7,17 @@ End to end through real crawls of a loopback site, `archivist source show --temp
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 
 from crawler.cli.sources import source
 from scheduler.cli import cli
+from store.archive import record_reading
 from store.db import transaction
-from store.models import TemplateLine
+from store.models import Document, TemplateLine
 from store.records import ArticleSnapshot
 from store.sources import add_source as add_source_row
 from store.templates import (
@@ -23,9 +26,11 @@ from store.templates import (
     TemplatePolicy,
     learn_template,
     load_template,
+    note_readings,
     recurring_lines,
 )
 from tests.archives import at, new_archive, record
+from tests.conftest import run_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import BODY, article_page
 from tests.sites import RSS, add_source, crawl, in_process, rows, rss, scalar
@@ -154,7 +159,7 @@ def test_learning_needs_enough_articles_and_words(db_url: str) -> None:
     engine.dispose()
 
 
-def test_learned_lines_are_forgotten_when_crawls_stop_meeting_them(db_url: str) -> None:
+def test_learned_lines_are_retired_when_crawls_stop_meeting_them(db_url: str) -> None:
     sign_off = "Reporting by the county desk; editing by the night team."
     source_id, engine = archive_with(db_url, [snapshot(n, sign_off).text for n in range(3)])
     now = datetime.now(UTC)
@@ -162,17 +167,59 @@ def test_learned_lines_are_forgotten_when_crawls_stop_meeting_them(db_url: str) 
         learn_template(session, source_id, POLICY, now)
         # the stored texts lose the line (as reprocess does): it stays learned for a while...
         session.execute(update(TemplateLine).values(last_seen_at=now - RETENTION / 2))
-    for n in range(3):
-        record(engine, f"https://c.example/{n}", f"Report {n}", snapshot(n).text, at(10 + n))
+    with transaction(engine) as session:  # rewritten without it, as reprocess does
+        for n, document_id in enumerate(session.scalars(select(Document.id).order_by("id"))):
+            clean = replace(snapshot(n), title=f"Report {n}", authors=("Ann Writer",))
+            assert record_reading(session, document_id, clean, at(10 + n)) == 2
     with transaction(engine) as session:
         kept = learn_template(session, source_id, POLICY, now)
-        assert (kept.found, kept.kept, kept.forgotten) == (0, 1, 0)
-        # ...and is forgotten once no crawl has met it for longer than the retention
-        later = now + RETENTION
-        gone = learn_template(session, source_id, POLICY, later + timedelta(days=1))
-        assert gone.forgotten == 1
-        assert session.scalars(select(TemplateLine)).all() == []
+        assert (kept.found, kept.kept, kept.retired) == (0, 1, 0)
+        # ...and is retired once no crawl has met it for longer than the retention: no longer
+        # removed, still ignored when comparing
+        later = now + RETENTION + timedelta(days=1)
+        assert learn_template(session, source_id, POLICY, later).retired == 1
+        assert load_template(session, source_id) == Template(frozenset(), frozenset({sign_off}))
     engine.dispose()
+
+
+def test_a_line_crawls_find_in_too_few_pages_is_retired(db_url: str) -> None:
+    background = "The dispute over the harbour lease began when the port authority sold it."
+    source_id, engine = archive_with(db_url, [snapshot(n, background).text for n in range(5)])
+    now = datetime.now(UTC)
+    with transaction(engine) as session:
+        assert learn_template(session, source_id, POLICY, now).found == 1
+        carried = Counter({background: 1})  # one page out of six read by the next crawl
+        note_readings(session, source_id, 6, carried, POLICY, now)
+        assert load_template(session, source_id).lines == frozenset()
+        assert load_template(session, source_id).retired == {background}
+    engine.dispose()
+
+
+def test_list_items_and_table_rows_are_never_learned() -> None:
+    rows_ = [
+        "- Salt and pepper to taste",
+        "| Team | Played | Won | Lost |",
+        "3. Bake for forty minutes",
+    ]
+    texts = [snapshot(n, *rows_).text for n in range(6)]
+    assert recurring_lines(texts, POLICY) == {}
+
+
+def test_switching_templates_off_makes_no_versions(site: LoopbackSite, db_url: str) -> None:
+    """Stored text without the learned line; readings carry it again (templates off): the
+    comparison still ignores it."""
+    publish(site, 6)
+    add_source(db_url, "courier", "--feed", site.url("/feed.xml"))
+    assert crawl(db_url, "courier")[0] == 0
+    assert in_process(cli, "reprocess", "--source", "courier", "--db", db_url).exit_code == 0
+    assert scalar(db_url, "select count(*) from versions") == 12
+    publish(site, 6, nonce="ghi")
+    code, run, err = crawl(db_url, "courier", *ALL, "-s", "ARCHIVIST_TEMPLATES=false")
+    assert code == 0 and (run["fetched"], run["new_versions"]) == (6, 0), err
+    # a one-off fetch of one of the source's articles compares the same way
+    fetched = run_archivist("fetch", site.url("/2026/11/report-0/"), "--db", db_url, "--json")
+    assert json.loads(fetched.stdout)["outcome"] == "unchanged", fetched.stderr
+    assert scalar(db_url, "select count(*) from versions") == 12
 
 
 def test_strip_removes_whole_lines_only_and_never_empties_an_article() -> None:

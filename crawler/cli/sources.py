@@ -168,6 +168,7 @@ def _template_line(line: TemplateLine) -> dict[str, Any]:
         "sample_size": line.sample_size,
         "learned_at": line.learned_at.isoformat(),
         "last_seen_at": line.last_seen_at.isoformat(),
+        "retired_at": line.retired_at.isoformat() if line.retired_at else None,
     }
 
 
@@ -181,7 +182,8 @@ def _show_template(name: str, lines: list[dict[str, Any]], as_json: bool) -> Non
         )
     for line in lines:
         share = f"{line['documents']}/{line['sample_size']} articles"
-        click.echo(f"{share:>18}  {line['text']}")
+        retired = "  (retired: no longer removed)" if line["retired_at"] else ""
+        click.echo(f"{share:>18}  {line['text']}{retired}")
 
 
 @source.command("edit")

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("sample_size", sa.Integer(), nullable=False),
         sa.Column("learned_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["source_id"],
             ["sources.id"],
