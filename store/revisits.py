@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
@@ -75,9 +75,15 @@ def known_document(
     return _known(session, document) if full else _brief(document)
 
 
-def source_documents(session: Session, source_id: int) -> dict[str, KnownDocument]:
+def source_documents(
+    session: Session, source_id: int, most: int = 100_000
+) -> dict[str, KnownDocument] | None:
     """Every document of a source by URL, state and schedule only: one query for a crawl's
-    listing lookups instead of one per listed article."""
+    listing lookups instead of one per listed article. None for a source of more than `most`
+    documents (about 50 MB of them), looked up one listed URL at a time instead."""
+    count = select(func.count()).select_from(Document).where(Document.source_id == source_id)
+    if (session.scalar(count) or 0) > most:
+        return None
     query = select(
         Document.id,
         Document.url,

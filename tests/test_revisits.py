@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler
 
 from store.db import transaction
 from store.models import Document
-from store.revisits import RevisitPolicy, due_documents, schedule_next_check
+from store.revisits import RevisitPolicy, due_documents, schedule_next_check, source_documents
 from store.sources import add_source as store_add_source
 from tests.archives import new_archive, record
 from tests.loopback import LoopbackSite, Reply
@@ -177,3 +177,43 @@ def test_an_article_listed_under_another_address_is_known(site: LoopbackSite, db
     code, run, err = crawl(db_url, "alias", *ALL)
     assert code == 0 and (run["fetched"], run["new_versions"]) == (1, 0), err
     assert site.hits("/story?id=7") == 2
+
+
+def test_an_address_that_rotates_articles_is_fetched_again(site: LoopbackSite, db_url: str) -> None:
+    """A listed `/latest` whose page names another article canonical each time: with no
+    listing date to vouch for it, the address is fetched on every crawl."""
+
+    def latest(n: int) -> Reply:
+        canonical = site.url(f"/news/story-{n}/")
+        return Reply(story(n).replace("<head>", f'<head><link rel="canonical" href="{canonical}">'))
+
+    site.routes["/latest"] = latest(7)
+    items = f"<item><title>latest</title><link>{site.url('/latest')}</link></item>"
+    site.routes["/feed.xml"] = Reply(
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>{items}</channel></rss>",
+        headers=RSS,
+    )
+    add_source(db_url, "rotating", "--feed", site.url("/feed.xml"))
+    assert crawl(db_url, "rotating")[1]["new_documents"] == 1
+    site.routes["/latest"] = latest(8)
+    code, run, err = crawl(db_url, "rotating")
+    assert code == 0 and (run["fetched"], run["new_documents"]) == (1, 1), err
+    assert sorted(r[0] for r in rows(db_url, "select url from documents")) == [
+        site.url("/news/story-7/"),
+        site.url("/news/story-8/"),
+    ]
+
+
+def test_source_documents_are_read_at_once_unless_too_many(db_url: str) -> None:
+    engine = new_archive(db_url)
+    with transaction(engine) as session:
+        source_id = store_add_source(session, "s", "feed", "https://x.example/feed").id
+    for n in range(3):
+        recorded = record(engine, f"https://x.example/{n}", f"T{n}", f"text {n}", NOW)
+        with transaction(engine) as session:
+            session.get(Document, recorded.document_id).source_id = source_id
+    with transaction(engine) as session:
+        found = source_documents(session, source_id)
+        assert found is not None and sorted(found) == [f"https://x.example/{n}" for n in range(3)]
+        assert source_documents(session, source_id, most=2) is None
+    engine.dispose()

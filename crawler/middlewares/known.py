@@ -36,7 +36,8 @@ class KnownDocumentsMiddleware:
             raise NotConfigured  # only source crawls that store consult the archive
         self.url: str = settings["ARCHIVIST_DB_URL"]
         self.source_id: int = settings.getint("ARCHIVIST_SOURCE_ID")
-        self.documents: dict[str, KnownDocument] = {}  # the source's documents, read at the start
+        # the source's documents, read at the start (None: too many, looked up one by one)
+        self.documents: dict[str, KnownDocument] | None = None
         self.limit = settings.getint("ARCHIVIST_LIMIT")
         self.revisit_all = settings.getbool("ARCHIVIST_REVISIT_ALL")
         self.stats = crawler.stats
@@ -79,20 +80,24 @@ class KnownDocumentsMiddleware:
             if revisit:
                 return known_document_by_id(session, revisit)
             url = canonical_url(request.url)
-            brief = self.documents.get(url)
+            brief = self.documents.get(url) if self.documents is not None else None
             if brief is None:  # new, another source's, or listed under another address
                 brief = known_document(session, url, full=False, requested_url=request.url)
             if brief is None:
                 return None
-            if not self._worth_fetching(brief, request):
+            if not self._worth_fetching(brief, request, alias=brief.url != url):
                 self.stats.inc_value("archivist/skipped_unchanged")
                 raise Skipped("archived and unchanged according to its listing")
             return known_document_by_id(session, brief.id)  # with validators: it is fetched
 
-    def _worth_fetching(self, known: KnownDocument, request: Request) -> bool:
+    def _worth_fetching(self, known: KnownDocument, request: Request, alias: bool) -> bool:
         if request.meta.get("revisit") or self.revisit_all:
             return True
         listing: Listing | None = request.meta.get("listing")
+        if alias and (listing is None or listing.modified_at is None):
+            # an address that showed this article may show another now (`/latest`, a live
+            # page): only a listing's date can vouch that it did not change
+            return True
         changed = listing is not None and known.listed_as_changed(listing.modified_at)
         return changed or known.is_due(datetime.now(UTC))
 
