@@ -10,10 +10,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
-from store.records import DocumentStatus
+from store.records import DocumentStatus, Outcome
 
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 RARELY_CHECKED = frozenset({DocumentStatus.GONE.value, DocumentStatus.REDIRECTED.value})
+FAILED_OUTCOMES = frozenset({Outcome.GONE.value, Outcome.BLOCKED.value, Outcome.ERROR.value})
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,12 @@ class RevisitPolicy:
         """The wait after a check, for content stable for `stable_for`."""
         seconds = stable_for.total_seconds() * self.factor
         return timedelta(seconds=min(max(seconds, self.min_seconds), self.max_seconds))
+
+    def retry_wait(self, failures: int) -> timedelta:
+        """The wait before fetching again a URL never archived that failed `failures` times
+        in a row: the shortest wait, four times longer after each failure, within bounds."""
+        seconds = self.min_seconds * 4 ** max(failures - 1, 0)
+        return timedelta(seconds=min(seconds, self.max_seconds))
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,23 @@ def source_documents(
         Document.next_check_at,
     ).where(Document.source_id == source_id)
     return {row.url: KnownDocument(*row) for row in session.execute(query)}
+
+
+def failed_fetches(session: Session, requested_url: str, most: int = 8) -> list[datetime]:
+    """When the newest fetches of `requested_url` failed in a row without making a document
+    (404, blocked, error), newest first; empty if its last fetch did not fail."""
+    newest = session.execute(
+        select(Capture.outcome, Capture.document_id, Capture.fetched_at)
+        .where(Capture.requested_url == requested_url)
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(most)
+    )
+    failures: list[datetime] = []
+    for outcome, document_id, fetched_at in newest:
+        if document_id is not None or outcome not in FAILED_OUTCOMES:
+            break
+        failures.append(fetched_at)
+    return failures
 
 
 def _read_as(session: Session, requested_url: str) -> Document | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 
+from sqlalchemy import update
+
 from store.db import transaction
-from store.models import Document
+from store.models import Capture, Document
 from store.revisits import RevisitPolicy, due_documents, schedule_next_check, source_documents
 from store.sources import add_source as store_add_source
 from tests.archives import new_archive, record
@@ -217,3 +219,37 @@ def test_source_documents_are_read_at_once_unless_too_many(db_url: str) -> None:
         assert found is not None and sorted(found) == [f"https://x.example/{n}" for n in range(3)]
         assert source_documents(session, source_id, most=2) is None
     engine.dispose()
+
+
+def test_a_listed_dead_link_is_retried_later_and_later(site: LoopbackSite, db_url: str) -> None:
+    """A feed keeps listing a URL that answers 404 and was never archived: it is not fetched
+    on every crawl, only once its wait (15 minutes, then 4x longer per failure) is over."""
+    paths = feed_site(site, 2)
+    missing = "/2026/11/missing/"
+    site.routes["/feed.xml"] = Reply(rss(site, [*paths, missing]), headers=RSS)
+    add_source(db_url, "dead", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "dead")
+    assert code == 0 and (run["fetched"], run["gone"]) == (3, 1), err
+    code, run, err = crawl(db_url, "dead")
+    assert code == 0 and run["fetched"] == 0 and site.hits(missing) == 1, err
+    # its wait is over: fetched again, and the article is there now
+    past = datetime.now(UTC) - timedelta(minutes=16)
+    engine = new_archive(db_url)
+    with transaction(engine) as session:
+        session.execute(
+            update(Capture)
+            .where(Capture.requested_url == site.url(missing))
+            .values(fetched_at=past)
+        )
+    engine.dispose()
+    site.routes[missing] = Reply(story(9))
+    code, run, err = crawl(db_url, "dead")
+    assert code == 0 and (run["fetched"], run["new_documents"]) == (1, 1), err
+    assert site.hits(missing) == 2
+
+
+def test_retry_waits_grow_within_bounds() -> None:
+    policy = RevisitPolicy(min_seconds=900, max_seconds=86400)
+    waits = [policy.retry_wait(n) for n in (1, 2, 3, 4, 5)]
+    assert waits == [timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4),
+                     timedelta(hours=16), timedelta(days=1)]  # fmt: skip

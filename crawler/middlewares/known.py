@@ -17,8 +17,15 @@ from sqlalchemy.orm import Session
 
 from crawler.items import Listing
 from crawler.normalise.urls import canonical_url
+from crawler.pipelines import revisit_policy
 from store.db import make_engine
-from store.revisits import KnownDocument, known_document, known_document_by_id, source_documents
+from store.revisits import (
+    KnownDocument,
+    failed_fetches,
+    known_document,
+    known_document_by_id,
+    source_documents,
+)
 
 KNOWN_META = "archivist_known"
 
@@ -40,6 +47,7 @@ class KnownDocumentsMiddleware:
         self.documents: dict[str, KnownDocument] | None = None
         self.limit = settings.getint("ARCHIVIST_LIMIT")
         self.revisit_all = settings.getbool("ARCHIVIST_REVISIT_ALL")
+        self.policy = revisit_policy(settings.copy_to_dict())
         self.stats = crawler.stats
         self.scheduled = 0
         self.engine: Engine | None = None
@@ -84,11 +92,20 @@ class KnownDocumentsMiddleware:
             if brief is None:  # new, another source's, or listed under another address
                 brief = known_document(session, url, full=False, requested_url=request.url)
             if brief is None:
+                self._back_off(session, request.url)
                 return None
             if not self._worth_fetching(brief, request, alias=brief.url != url):
                 self.stats.inc_value("archivist/skipped_unchanged")
                 raise Skipped("archived and unchanged according to its listing")
             return known_document_by_id(session, brief.id)  # with validators: it is fetched
+
+    def _back_off(self, session: Session, url: str) -> None:
+        """Raises Skipped for a listed URL never archived that failed recently (a feed that
+        keeps listing a dead link is not fetched on every crawl): retried later and later."""
+        failures = [] if self.revisit_all else failed_fetches(session, url)
+        if failures and failures[0] + self.policy.retry_wait(len(failures)) > datetime.now(UTC):
+            self.stats.inc_value("archivist/skipped_failing")
+            raise Skipped(f"failed {len(failures)} time(s) in a row; retried later")
 
     def _worth_fetching(self, known: KnownDocument, request: Request, alias: bool) -> bool:
         if request.meta.get("revisit") or self.revisit_all:
