@@ -83,6 +83,7 @@ class ReaderPool:
         self.renewals = 0
         self.in_flight: set[asyncio.Future[Reading]] = set()
         self.lock = asyncio.Lock()
+        self.retrying = asyncio.Lock()
 
     async def read(self, item: FetchedPage, prepare: bool) -> Reading:
         """Read one page in a worker (read_for_archive), without blocking the crawl.
@@ -95,7 +96,8 @@ class ReaderPool:
         except BrokenProcessPool:
             pass
         try:
-            return await self._read_once(item, prepare)
+            async with self.retrying:  # one at a time: only the page that kills a worker fails
+                return await self._read_once(item, prepare)
         except BrokenProcessPool as exc:
             return Reading(outcome=Outcome.ERROR, error=f"the extraction worker died: {exc}")
 
@@ -131,10 +133,19 @@ class ReaderPool:
         self.renewals += 1
 
     def close(self, cancel: bool = False) -> None:
-        """Stop the workers (after their current pages; `cancel` drops the queued ones)."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=cancel)
-        self.executor, self.submitted = None, 0
+        """Stop the workers: after their current pages, or (`cancel`) at once.
+
+        Cancelling kills the workers first. A broken executor of Python < 3.12 joins its
+        remaining workers without stopping them, so a worker spawned just before the breakage
+        would hold `shutdown` for ever.
+        """
+        executor, self.executor, self.submitted = self.executor, None, 0
+        if executor is None:
+            return
+        if cancel:
+            for process in list((executor._processes or {}).values()):
+                process.kill()
+        executor.shutdown(wait=True, cancel_futures=cancel)
 
 
 def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:

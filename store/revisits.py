@@ -103,16 +103,19 @@ def source_documents(
 
 def failed_fetches(session: Session, requested_url: str, most: int = 8) -> list[datetime]:
     """When the newest fetches of `requested_url` failed in a row without making a document
-    (404, blocked, error), newest first; empty if its last fetch did not fail."""
+    (404/410, blocked, another HTTP or network error), newest first; empty if its last fetch
+    did not fail. A page fetched fine that archivist could not read (no article in it, an
+    extraction failure) is no failure of the site's: it is tried again next time."""
     newest = session.execute(
-        select(Capture.outcome, Capture.document_id, Capture.fetched_at)
+        select(Capture.outcome, Capture.document_id, Capture.fetched_at, Capture.status_code)
         .where(Capture.requested_url == requested_url)
         .order_by(Capture.fetched_at.desc(), Capture.id.desc())
         .limit(most)
     )
     failures: list[datetime] = []
-    for outcome, document_id, fetched_at in newest:
-        if document_id is not None or outcome not in FAILED_OUTCOMES:
+    for outcome, document_id, fetched_at, status in newest:
+        read_fine = outcome == Outcome.ERROR.value and status is not None and 200 <= status < 300
+        if document_id is not None or outcome not in FAILED_OUTCOMES or read_fine:
             break
         failures.append(fetched_at)
     return failures

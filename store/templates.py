@@ -38,6 +38,7 @@ MIN_WORDS = 4
 # a results table's header row): never learned, whatever their share.
 STRUCTURE = re.compile(r"^(?:[-*•|]|\d+[.)])\s*")
 WORD = re.compile(r"\w+")
+JUDGE_MIN_PAGES = 20  # a crawl reading fewer pages says nothing about a line's share
 RETENTION = timedelta(days=30)  # a learned line that no crawl has met for this long is retired
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -75,7 +76,10 @@ class Template:
         kept: list[str] = []
         removed: list[str] = []
         for line in text.split("\n"):
-            (removed if line.strip() in lines else kept).append(line)
+            if line.strip() in lines:
+                removed.append(line.strip())
+            else:
+                kept.append(line)
         if not removed or not any(line.strip() for line in kept):
             return text, []
         return _BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip(), removed
@@ -188,9 +192,11 @@ def note_readings(
 ) -> None:
     """What a crawl found: `carried[line]` of its `readings` pages carried each learned line.
 
-    Lines met stay learned. When the crawl read enough pages to judge, a live line that too
-    few of them carried is retired: a burst of follow-ups sharing a background paragraph does
-    not make it template for good.
+    Lines met stay learned. When the crawl read enough pages to judge (JUDGE_MIN_PAGES, and
+    four times ARCHIVIST_TEMPLATE_MIN_DOCS), a line that fewer than half the learning share of
+    them carried is retired: a burst of follow-ups sharing a background paragraph does not
+    make it template for good, while a small crawl's chance mix never retires a real nag.
+    Lines no crawl meets are left to the RETENTION rule.
     """
     met = sorted({line_hash(line) for line in carried})
     if met:
@@ -199,16 +205,14 @@ def note_readings(
             .where(TemplateLine.source_id == source_id, TemplateLine.line_hash.in_(met))
             .values(last_seen_at=now)
         )
-    if readings < policy.min_documents:
+    if readings < max(JUDGE_MIN_PAGES, 4 * policy.min_documents):
         return
-    needed = policy.min_share * readings
+    needed = policy.min_share / 2 * readings
     rare = sorted(line_hash(line) for line, count in carried.items() if count < needed)
-    live = session.scalars(select(TemplateLine.text).where(_live(source_id))).all()
-    unmet = sorted(line_hash(line) for line in live if line not in carried)
-    if rare or unmet:
+    if rare:
         session.execute(
             update(TemplateLine)
-            .where(_live(source_id, TemplateLine.line_hash.in_(rare + unmet)))
+            .where(_live(source_id, TemplateLine.line_hash.in_(rare)))
             .values(retired_at=now)
         )
 

@@ -87,12 +87,13 @@ class KnownDocumentsMiddleware:
         with Session(self.engine) as session:
             if revisit:
                 return known_document_by_id(session, revisit)
-            url = canonical_url(request.url)
+            listed = request.cb_kwargs.get("requested_url", request.url)  # as captured
+            url = canonical_url(listed)
             brief = self.documents.get(url) if self.documents is not None else None
             if brief is None:  # new, another source's, or listed under another address
-                brief = known_document(session, url, full=False, requested_url=request.url)
+                brief = known_document(session, url, full=False, requested_url=listed)
             if brief is None:
-                self._back_off(session, request.url)
+                self._back_off(session, listed)
                 return None
             if not self._worth_fetching(brief, request, alias=brief.url != url):
                 self.stats.inc_value("archivist/skipped_unchanged")
