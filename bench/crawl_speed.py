@@ -297,12 +297,17 @@ ARCHIVIST_PASSES = {
 }
 
 
-def run_archivist(site: Site, workdir: Path) -> dict[str, tuple[float, Measured]]:
-    """A first crawl into a fresh SQLite archive, a second one, and a forced re-check of all."""
-    db = f"sqlite:///{workdir / 'archive.db'}"
+def add_bench_source(site: Site, db: str) -> None:
+    """The loopback site's sitemap as source `bench` of the archive at `db`."""
     add = archivist("source", "add", "bench", "--sitemap", f"{site.base}/sitemap.xml",
                     "--every", "1h", "--db", db)  # fmt: skip
     subprocess.run(add, check=True, capture_output=True, cwd=ROOT)
+
+
+def run_archivist(site: Site, workdir: Path) -> dict[str, tuple[float, Measured]]:
+    """A first crawl into a fresh SQLite archive, a second one, and a forced re-check of all."""
+    db = f"sqlite:///{workdir / 'archive.db'}"
+    add_bench_source(site, db)
     results = {}
     for name, (extra, covered) in ARCHIVIST_PASSES.items():
         measured = measure(archivist("crawl", "bench", "--json", "--db", db, *extra))
@@ -439,9 +444,7 @@ def memory_over_time(corpus: Path, pages: int, validators: bool, parts: int = 10
     try:
         with tempfile.TemporaryDirectory(prefix="crawl-bench-") as workdir:
             db = f"sqlite:///{Path(workdir) / 'archive.db'}"
-            add = archivist("source", "add", "bench", "--sitemap", f"{site.base}/sitemap.xml",
-                            "--every", "1h", "--db", db)  # fmt: skip
-            subprocess.run(add, check=True, capture_output=True, cwd=ROOT)
+            add_bench_source(site, db)
             measured = measure(archivist("crawl", "bench", "--json", "--db", db))
     finally:
         site.stop()

@@ -171,9 +171,9 @@ class SourceTemplates:
         self.engine = engine
         self.loaded: dict[int, Template] = {}
 
-    def of(self, source_id: int | None) -> Template | None:
+    def of(self, source_id: int | None) -> Template:
         if source_id is None:
-            return None
+            return Template()
         if source_id not in self.loaded:
             with session_factory(self.engine)() as session:
                 self.loaded[source_id] = load_template(session, source_id)
@@ -190,9 +190,10 @@ def reprocess_page(
     snapshot = _read(page, body)
     if snapshot is None:
         return Reread.UNREADABLE
-    if template is not None:
-        snapshot = template.apply(snapshot)[0]
-    if latest is not None and _same(latest, snapshot, template):
+    template = template if template is not None else Template()
+    snapshot = template.apply(snapshot)[0]
+    # a retired template line coming back is no difference either
+    if latest is not None and template.same_content(latest, snapshot, retired_only=True):
         return Reread.UNCHANGED
     new_version_no = None
     if not dry_run:
@@ -202,13 +203,6 @@ def reprocess_page(
             return Reread.UNCHANGED
     old_no = latest.version_no if latest else None
     return Change(page.url, old_no, new_version_no, _diff(latest, snapshot))
-
-
-def _same(latest: Version, snapshot: ArticleSnapshot, template: Template | None) -> bool:
-    """Same content; a retired template line coming back is no difference either."""
-    if latest.content_hash == snapshot.content_hash:
-        return True
-    return template is not None and template.same_content(latest, snapshot, retired_only=True)
 
 
 def _read(page: StoredPage, body: bytes | None) -> ArticleSnapshot | None:

@@ -39,7 +39,7 @@ def record_snapshot(
     """
     document = _document_for_update(session, snapshot.url, source_id)
     latest = _latest_version(session, document)
-    if latest is not None and _same_content(session, latest, snapshot, template):
+    if latest is not None and _same_content(session, document, latest, snapshot, template):
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
         outcome, version = Outcome.UNCHANGED, latest
         _mark_live(document, capture, changed=False)
@@ -142,16 +142,21 @@ def record_reading(
 
 
 def _same_content(
-    session: Session, latest: Version, snapshot: ArticleSnapshot, template: Template | None
+    session: Session,
+    document: Document,
+    latest: Version,
+    snapshot: ArticleSnapshot,
+    template: Template | None,
 ) -> bool:
-    if latest.content_hash == snapshot.content_hash:
+    if latest.content_hash == snapshot.content_hash:  # nearly always: no template needed
         return True
     if template is None:  # a one-off fetch of a source's article: its source's template
-        source_id = session.scalar(
-            select(Document.source_id).where(Document.id == latest.document_id)
-        )
-        template = load_template(session, source_id) if source_id is not None else None
-    return template is not None and template.same_content(latest, snapshot)
+        template = _template_of(session, document.source_id)
+    return template.same_content(latest, snapshot)
+
+
+def _template_of(session: Session, source_id: int | None) -> Template:
+    return load_template(session, source_id) if source_id is not None else Template()
 
 
 # --- documents --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -64,19 +64,13 @@ class KnownDocument:
         return modified_at > self.last_checked_at
 
 
-def known_document(
-    session: Session, url: str, full: bool = True, requested_url: str | None = None
-) -> KnownDocument | None:
+def known_document(session: Session, url: str, full: bool = True) -> KnownDocument | None:
     """The archive's record of `url` (a canonical URL) with its last capture's validators.
 
     `full=False` reads the document row only (state and schedule, no validators): enough to
-    decide whether a listed article needs fetching at all. `requested_url` also finds an
-    article listed under another address than its canonical one (a link that redirects, a
-    page whose canonical link names another URL): the document it was last read as.
+    decide whether a listed article needs fetching at all.
     """
     document = session.scalars(select(Document).where(Document.url == url)).first()
-    if document is None and requested_url is not None:
-        document = _read_as(session, requested_url)
     if document is None:
         return None
     return _known(session, document) if full else _brief(document)
@@ -101,35 +95,43 @@ def source_documents(
     return {row.url: KnownDocument(*row) for row in session.execute(query)}
 
 
-def failed_fetches(session: Session, requested_url: str, most: int = 8) -> list[datetime]:
-    """When the newest fetches of `requested_url` failed in a row without making a document
-    (404/410, blocked, another HTTP or network error), newest first; empty if its last fetch
-    did not fail. A page fetched fine that archivist could not read (no article in it, an
-    extraction failure) is no failure of the site's: it is tried again next time."""
+@dataclass(frozen=True)
+class ListedAddress:
+    """What the archive knows of a listed URL that is no document's own address."""
+
+    read_as: KnownDocument | None = None  # the article it was last read as (a redirect, a
+    # page whose canonical link names another URL), state and schedule only
+    failures: tuple[datetime, ...] = ()  # when its newest fetches failed in a row, newest first
+
+
+def listed_address(session: Session, requested_url: str, most: int = 8) -> ListedAddress:
+    """The newest fetches of `requested_url`, in one query: the document one of them was read
+    as, or else the failures that came last in a row (404/410, blocked, another HTTP or network
+    error). A page fetched fine that archivist could not read (no article in it, an extraction
+    failure) is no failure of the site's: it breaks the run."""
     newest = session.execute(
-        select(Capture.outcome, Capture.document_id, Capture.fetched_at, Capture.status_code)
+        select(
+            Capture.outcome,
+            Capture.document_id,
+            Capture.version_id,
+            Capture.fetched_at,
+            Capture.status_code,
+        )
         .where(Capture.requested_url == requested_url)
         .order_by(Capture.fetched_at.desc(), Capture.id.desc())
         .limit(most)
-    )
+    ).all()
+    read_as = next((row.document_id for row in newest if row.version_id is not None), None)
+    if read_as is not None:
+        document = session.get(Document, read_as)
+        return ListedAddress(read_as=_brief(document) if document is not None else None)
     failures: list[datetime] = []
-    for outcome, document_id, fetched_at, status in newest:
+    for outcome, document_id, _, fetched_at, status in newest:
         read_fine = outcome == Outcome.ERROR.value and status is not None and 200 <= status < 300
         if document_id is not None or outcome not in FAILED_OUTCOMES or read_fine:
             break
         failures.append(fetched_at)
-    return failures
-
-
-def _read_as(session: Session, requested_url: str) -> Document | None:
-    """The document a fetch of `requested_url` was last read as (made or confirmed a version)."""
-    return session.scalars(
-        select(Document)
-        .join(Capture, Capture.document_id == Document.id)
-        .where(Capture.requested_url == requested_url, Capture.version_id.is_not(None))
-        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
-        .limit(1)
-    ).first()
+    return ListedAddress(failures=tuple(failures))
 
 
 def _brief(document: Document) -> KnownDocument:
@@ -151,12 +153,8 @@ def known_document_by_id(session: Session, document_id: int) -> KnownDocument | 
 def _known(session: Session, document: Document) -> KnownDocument:
     capture = _last_body(session, document.id)
     headers = capture.headers if capture is not None else {}
-    return KnownDocument(
-        id=document.id,
-        url=document.url,
-        status=document.status,
-        last_checked_at=document.last_checked_at,
-        next_check_at=document.next_check_at,
+    return replace(
+        _brief(document),
         etag=headers.get("etag"),
         last_modified=headers.get("last-modified"),
         last_digest=capture.blob_digest if capture is not None else None,

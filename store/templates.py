@@ -92,11 +92,14 @@ class Template:
     def same_content(
         self, version: Version, snapshot: ArticleSnapshot, retired_only: bool = False
     ) -> bool:
-        """Whether a stored version and a reading differ only by template lines.
+        """Whether a stored version and a reading are the same content, or differ only by
+        template lines.
 
         A crawl ignores every line ever learned; `reprocess` (`retired_only`) ignores only the
         retired ones, so that it does rewrite stored text that still carries a live line.
         """
+        if version.content_hash == snapshot.content_hash:
+            return True
         ignored = self.retired if retired_only else self.lines | self.retired
         if not ignored:
             return False

@@ -21,9 +21,9 @@ from crawler.pipelines import revisit_policy
 from store.db import make_engine
 from store.revisits import (
     KnownDocument,
-    failed_fetches,
     known_document,
     known_document_by_id,
+    listed_address,
     source_documents,
 )
 
@@ -90,21 +90,25 @@ class KnownDocumentsMiddleware:
             listed = request.cb_kwargs.get("requested_url", request.url)  # as captured
             url = canonical_url(listed)
             brief = self.documents.get(url) if self.documents is not None else None
-            if brief is None:  # new, another source's, or listed under another address
-                brief = known_document(session, url, full=False, requested_url=listed)
-            if brief is None:
-                self._back_off(session, listed)
-                return None
+            if brief is None:  # new, or another source's
+                brief = known_document(session, url, full=False)
+            if brief is None:  # new, or listed under another address
+                address = listed_address(session, listed)
+                brief = address.read_as
+                if brief is None:
+                    self._back_off(address.failures)
+                    return None
             if not self._worth_fetching(brief, request, alias=brief.url != url):
                 self.stats.inc_value("archivist/skipped_unchanged")
                 raise Skipped("archived and unchanged according to its listing")
             return known_document_by_id(session, brief.id)  # with validators: it is fetched
 
-    def _back_off(self, session: Session, url: str) -> None:
+    def _back_off(self, failures: tuple[datetime, ...]) -> None:
         """Raises Skipped for a listed URL never archived that failed recently (a feed that
         keeps listing a dead link is not fetched on every crawl): retried later and later."""
-        failures = [] if self.revisit_all else failed_fetches(session, url)
-        if failures and failures[0] + self.policy.retry_wait(len(failures)) > datetime.now(UTC):
+        if self.revisit_all or not failures:
+            return
+        if failures[0] + self.policy.retry_wait(len(failures)) > datetime.now(UTC):
             self.stats.inc_value("archivist/skipped_failing")
             raise Skipped(f"failed {len(failures)} time(s) in a row; retried later")
 
