@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from lxml.html import HtmlElement
-from trafilatura.utils import load_html
 
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.dates import to_utc
@@ -30,6 +29,7 @@ from crawler.pages.metadata import (
     ld_text,
     meta_tags,
 )
+from crawler.pages.parsing import parse_html
 from crawler.pages.site_rules import SiteRules, site_rules_for
 
 LD_BODY_RATIO = 1.5
@@ -43,7 +43,7 @@ class GenericArticlePage:
 
     def __init__(self, url: str, html: str, site: SiteRules | None = None) -> None:
         self.url = url
-        tree = load_html(html)
+        tree = parse_html(html)
         if tree is None:
             raise NotAnArticle("not an HTML document")
         self.tree: HtmlElement = tree
