@@ -78,7 +78,9 @@ def run_counts(stats: StatsCollector) -> dict[str, int]:
     return counts
 
 
-COUNTED = (*OUTCOME_COUNTERS.values(), "fetched")
+# listed URLs the crawl did not fetch (crawler.middlewares.known counts them)
+SKIP_COUNTERS = ("skipped_unchanged", "skipped_backoff")
+COUNTED = (*OUTCOME_COUNTERS.values(), "fetched", *SKIP_COUNTERS)
 
 
 def count_page(stats: StatsCollector, page: FetchedPage) -> None:

@@ -207,6 +207,10 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(Integer, default=0)
     bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    # listed URLs not fetched: archived and unchanged by their listing; never archived and
+    # failing, waiting before the next try (added later: rows older than them hold 0)
+    skipped_unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped_backoff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TemplateLine(Base):

@@ -12,7 +12,7 @@ from store.models import CrawlRun, utcnow
 
 COUNTERS = (
     "discovered", "fetched", "new_documents", "new_versions", "unchanged", "not_modified",
-    "gone", "redirected", "blocked", "errors", "bytes",
+    "gone", "redirected", "blocked", "errors", "bytes", "skipped_unchanged", "skipped_backoff",
 )  # fmt: skip
 FINAL_STATUSES = ("finished", "failed", "interrupted")
 

@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 3
-# counter -> short column heading for the runs table
+SKIPPED = ("skipped_unchanged", "skipped_backoff")
+# counter -> short column heading for the runs table ("skipped": the SKIPPED counters together)
 SHOWN_COUNTERS = {
-    "discovered": "found", "fetched": "fetched", "new_documents": "new", "new_versions": "changed",
-    "unchanged": "same", "not_modified": "304", "gone": "gone", "redirected": "redir",
-    "blocked": "blocked", "errors": "errors",
+    "discovered": "found", "skipped": "skipped", "fetched": "fetched", "new_documents": "new",
+    "new_versions": "changed", "unchanged": "same", "not_modified": "304", "gone": "gone",
+    "redirected": "redir", "blocked": "blocked", "errors": "errors",
 }  # fmt: skip
 
 
@@ -100,8 +101,9 @@ def summary_table(record: dict[str, Any]) -> Table:
     table = Table(title=f"crawl run {record['id']} of {record['source']}: {record['status']}")
     table.add_column("counter")
     table.add_column("count", justify="right")
-    for counter in SHOWN_COUNTERS:
-        table.add_row(counter.replace("_", " "), str(record[counter]))
+    for shown in SHOWN_COUNTERS:
+        for counter in SKIPPED if shown == "skipped" else (shown,):
+            table.add_row(counter.replace("_", " "), str(record[counter]))
     table.add_row("megabytes", f"{record['bytes'] / 1e6:.1f}")
     return table
 
@@ -202,6 +204,13 @@ def _run_cells(record: dict[str, Any]) -> list[str]:
     if record["finished_at"]:
         finished = datetime.fromisoformat(record["finished_at"])
         seconds = f"{(finished - datetime.fromisoformat(record['started_at'])).total_seconds():.0f}"
-    counts = [str(record[c]) for c in SHOWN_COUNTERS]
+    counts = [str(_shown_count(record, c)) for c in SHOWN_COUNTERS]
     return [str(record["id"]), record["source"] or "", record["status"], started, seconds,
             *counts, record["error"] or ""]  # fmt: skip
+
+
+def _shown_count(record: dict[str, Any], shown: str) -> int:
+    """One cell of the runs table: a counter, or the skip counters added up."""
+    if shown == "skipped":
+        return sum(int(record[counter]) for counter in SKIPPED)
+    return int(record[shown])

@@ -1,7 +1,8 @@
 """Decide, per article request, whether the archive needs it and how to ask for it.
 
 Known articles a feed or sitemap lists as unchanged are skipped; due revisits and changed
-ones are fetched with If-None-Match / If-Modified-Since from their last capture.
+ones are fetched with If-None-Match / If-Modified-Since from their last capture. Skips are
+counted as `archivist/skipped_unchanged` and `archivist/skipped_backoff` (crawl_runs columns).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ class KnownDocumentsMiddleware:
         if self.revisit_all or not failures:
             return
         if failures[0] + self.policy.retry_wait(len(failures)) > datetime.now(UTC):
-            self.stats.inc_value("archivist/skipped_failing")
+            self.stats.inc_value("archivist/skipped_backoff")
             raise Skipped(f"failed {len(failures)} time(s) in a row; retried later")
 
     def _worth_fetching(self, known: KnownDocument, request: Request, alias: bool) -> bool:
