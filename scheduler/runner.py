@@ -31,7 +31,10 @@ from store.runs import COUNTERS, fail_if_running
 # makes it stop at once (it still closes its run as interrupted); SIGKILL is the last resort.
 ESCALATION = ((signal.SIGTERM, 5.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 0.0))
 STDERR_TAIL_BYTES = 4096
-LOGGED_COUNTS = ("fetched", "new_documents", "new_versions", "unchanged", "errors")
+LOGGED_COUNTS = (
+    "fetched", "skipped_unchanged", "skipped_backoff", "new_documents", "new_versions", "unchanged",
+    "errors",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
