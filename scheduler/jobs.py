@@ -7,8 +7,9 @@ start and kept in step by a sync job; so a restart can never leave duplicate or 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -50,17 +51,29 @@ def job_id(source_id: int) -> str:
 
 
 def source_trigger(source: Source, last_started: datetime | None) -> BaseTrigger | None:
-    """The source's trigger (cron in UTC, or an interval counted from its last run), or None.
+    """The source's trigger (cron in its time zone, UTC by default, or an interval counted from
+    its last run), or None.
 
-    None: the source is crawled by hand only. An invalid cron expression raises ValueError.
+    None: the source is crawled by hand only. An invalid cron expression or an unknown time
+    zone raises ValueError.
     """
     if source.cron:
-        return CronTrigger.from_crontab(source.cron, timezone=UTC)
+        return CronTrigger.from_crontab(source.cron, timezone=cron_zone(source))
     if source.every_seconds:
         every = timedelta(seconds=source.every_seconds)
         start = last_started + every if last_started else datetime.now(UTC)
         return IntervalTrigger(seconds=source.every_seconds, start_date=start, timezone=UTC)
     return None
+
+
+def cron_zone(source: Source) -> tzinfo:
+    """The zone a source's cron expression is read in."""
+    if not source.timezone:
+        return UTC
+    try:
+        return ZoneInfo(source.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # the zone database lost the name
+        raise ValueError(f"unknown time zone {source.timezone!r}") from exc
 
 
 def first_fire_time(trigger: BaseTrigger, last_started: datetime | None, now: datetime) -> datetime:
@@ -94,7 +107,9 @@ class SourceJobs:
             del self.signatures[gone]
             self.log.event("job.removed", job=gone)
         for ident, source in wanted.items():
-            signature = (source.updated_at, source.cron, source.every_seconds, source.name)
+            signature = (
+                source.updated_at, source.cron, source.timezone, source.every_seconds, source.name
+            )  # fmt: skip
             if self.signatures.get(ident) != signature:
                 event = "job.updated" if ident in self.signatures else "job.added"
                 self.signatures[ident] = signature

@@ -61,7 +61,9 @@ def remove_source(session: Session, name: str) -> None:
     session.flush()
 
 
-EDITABLE = {"kind", "url", "follow", "depth", "every_seconds", "cron", "enabled", "options"}
+EDITABLE = {
+    "kind", "url", "follow", "depth", "every_seconds", "cron", "timezone", "enabled", "options",
+}  # fmt: skip
 
 
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
@@ -70,4 +72,6 @@ def _checked(fields: dict[str, Any]) -> dict[str, Any]:
         raise SourceError(f"unknown source field(s): {', '.join(sorted(unknown))}")
     if fields.get("every_seconds") is not None and fields.get("cron") is not None:
         raise SourceError("give either an interval or a cron expression, not both")
+    if fields.get("every_seconds") is not None and fields.get("timezone") is not None:
+        raise SourceError("a time zone goes with a cron expression, not an interval")
     return fields

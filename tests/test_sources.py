@@ -55,6 +55,15 @@ def test_add_list_show(db_url: str) -> None:
         (["--feed", "https://x/f", "--every", "5m", "--follow", "a"], "go with --start"),
         (["--start", "https://x/", "--follow", "(", "--every", "5m"], "not a regular expression"),
         (["--start", "https://x/", "--depth", "0", "--every", "5m"], "--depth must be"),
+        (
+            ["--feed", "https://x/f", "--cron", "0 7 * * *", "--timezone", "Mars/Olympus"],
+            "not a time zone 'Mars/Olympus'",
+        ),
+        (
+            ["--feed", "https://x/f", "--cron", "0 7 * * *", "--timezone", "../etc"],
+            "not a time zone",
+        ),
+        (["--feed", "https://x/f", "--every", "1h", "--timezone", "UTC"], "goes with --cron"),
     ],
 )
 def test_invalid_input_is_one_line(db_url: str, args: list[str], message: str) -> None:
@@ -158,3 +167,41 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration(text)
+
+
+def test_cron_time_zone_is_kept_changed_and_cleared(db_url: str) -> None:
+    added = run(db_url, "add", "am", "--feed", "https://x.example/f", "--cron", "0 7 * * *",
+                "--timezone", "Europe/Moscow")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "cron 0 7 * * * Europe/Moscow" in added.output
+    assert listed(db_url)["am"]["timezone"] == "Europe/Moscow"
+    assert "cron 0 7 * * * Europe/Moscow" in run(db_url, "show", "am").output
+    assert run(db_url, "edit", "am", "--cron", "30 6 * * *").exit_code == 0
+    row = listed(db_url)["am"]
+    assert (row["cron"], row["timezone"]) == ("30 6 * * *", "Europe/Moscow")  # the zone stays
+    moved = run(db_url, "edit", "am", "--timezone", "America/New_York")
+    assert moved.exit_code == 0, moved.output
+    assert listed(db_url)["am"]["timezone"] == "America/New_York"
+    assert run(db_url, "edit", "am", "--every", "1h").exit_code == 0
+    row = listed(db_url)["am"]
+    assert (row["cron"], row["every_seconds"], row["timezone"]) == (None, 3600, None)
+    refused = run(db_url, "edit", "am", "--timezone", "Europe/Moscow")
+    assert refused.exit_code == 2 and "am has no --cron schedule" in refused.output
+    assert listed(db_url)["am"]["timezone"] is None  # nothing half-applied
+
+
+def test_import_declares_the_time_zone(db_url: str, tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    zoned = SOURCES_TOML.replace(
+        'cron = "0 * * * *"', 'cron = "0 * * * *"\ntimezone = "Europe/Minsk"'
+    )
+    file.write_text(zoned, encoding="utf-8")
+    assert "2 added" in run(db_url, "import", str(file)).output
+    assert listed(db_url)["minsk"]["timezone"] == "Europe/Minsk"
+    assert "0 changed, 2 unchanged" in run(db_url, "import", str(file)).output
+    file.write_text(SOURCES_TOML, encoding="utf-8")  # the zone left out: UTC again
+    assert "1 changed, 1 unchanged" in run(db_url, "import", str(file)).output
+    assert listed(db_url)["minsk"]["timezone"] is None
+    file.write_text(zoned.replace("Europe/Minsk", "Nowhere/City"), encoding="utf-8")
+    bad = run(db_url, "import", str(file))
+    assert bad.exit_code == 2 and "sources.minsk: not a time zone 'Nowhere/City'" in bad.output

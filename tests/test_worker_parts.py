@@ -150,7 +150,7 @@ def test_latest_runs_ignore_queued_ones(engine: Engine) -> None:
 
 def source_row(**fields: object) -> Source:
     values = {"id": 7, "name": "s", "kind": "feed", "url": "http://x.test/", "enabled": True,
-              "every_seconds": None, "cron": None, "updated_at": NOW}  # fmt: skip
+              "every_seconds": None, "cron": None, "timezone": None, "updated_at": NOW}  # fmt: skip
     return Source(**{**values, **fields})
 
 
@@ -174,6 +174,24 @@ def test_first_fire_time_from_the_last_run() -> None:
     assert source_trigger(source_row(), None) is None  # crawled by hand only
     with pytest.raises(ValueError):
         source_trigger(source_row(cron="61 * * * *"), None)
+
+
+def test_cron_is_read_in_the_source_time_zone() -> None:
+    moscow = source_trigger(source_row(cron="0 7 * * *", timezone="Europe/Moscow"), None)
+    assert moscow is not None
+    assert moscow.get_next_fire_time(None, NOW) == datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+    # New York moves its clocks on 8 March 2026: 07:00 there is 12:00 UTC, then 11:00 UTC
+    new_york = source_trigger(source_row(cron="0 7 * * *", timezone="America/New_York"), None)
+    assert new_york is not None
+    before = new_york.get_next_fire_time(None, datetime(2026, 3, 7, 13, 0, tzinfo=UTC))
+    after = new_york.get_next_fire_time(None, datetime(2026, 3, 8, 13, 0, tzinfo=UTC))
+    assert before.astimezone(UTC) == datetime(2026, 3, 8, 11, 0, tzinfo=UTC)
+    assert after.astimezone(UTC) == datetime(2026, 3, 9, 11, 0, tzinfo=UTC)
+    utc = source_trigger(source_row(cron="0 7 * * *"), None)
+    assert utc is not None
+    assert utc.get_next_fire_time(None, NOW) == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="unknown time zone"):
+        source_trigger(source_row(cron="0 7 * * *", timezone="Gone/Away"), None)
 
 
 def test_job_defaults_are_deliberate() -> None:

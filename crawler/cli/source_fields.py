@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 from apscheduler.triggers.cron import CronTrigger
@@ -18,10 +19,19 @@ from store.models import Source
 MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
 
 
-def schedule_fields(every: str | None, cron: str | None) -> dict[str, Any]:
-    """`every_seconds` / `cron` columns from `--every` / `--cron`; exactly one may be given."""
+def schedule_fields(
+    every: str | None, cron: str | None, timezone: str | None = None
+) -> dict[str, Any]:
+    """`every_seconds` / `cron` / `timezone` columns from `--every` / `--cron` / `--timezone`.
+
+    One of --every and --cron may be given; --timezone goes with --cron (alone, it changes the
+    zone of a source's cron). An interval clears the zone.
+    """
     if every and cron:
         raise click.UsageError("give either --every or --cron, not both")
+    if every and timezone:
+        raise click.UsageError("--timezone goes with --cron: an interval needs no time zone")
+    zone = {"timezone": checked_zone(timezone)} if timezone else {}
     if every:
         try:
             seconds = parse_duration(every)
@@ -29,14 +39,24 @@ def schedule_fields(every: str | None, cron: str | None) -> dict[str, Any]:
             raise click.UsageError(str(exc)) from exc
         if seconds <= 0:
             raise click.UsageError("--every must be longer than zero")
-        return {"every_seconds": seconds, "cron": None}
+        return {"every_seconds": seconds, "cron": None, "timezone": None}
     if cron:
         try:
             CronTrigger.from_crontab(cron)
         except ValueError as exc:
             raise click.UsageError(f"not a cron expression {cron!r}: {exc}") from exc
-        return {"every_seconds": None, "cron": cron}
-    return {}
+        return {"every_seconds": None, "cron": cron, **zone}
+    return zone
+
+
+def checked_zone(name: str) -> str:
+    """An IANA time zone name (`Europe/Moscow`, `UTC`), checked against the zone database."""
+    try:
+        return ZoneInfo(name).key
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise click.UsageError(
+            f"not a time zone {name!r}: give an IANA name such as Europe/Moscow or UTC"
+        ) from exc
 
 
 def discovery_fields(
@@ -98,6 +118,7 @@ def describe(source: Source) -> dict[str, Any]:
         "every": schedule_text(source),
         "every_seconds": source.every_seconds,
         "cron": source.cron,
+        "timezone": source.timezone,
         "enabled": source.enabled,
         "settings": (source.options or {}).get("settings", {}),
         "created_at": source.created_at.isoformat(),
@@ -106,9 +127,9 @@ def describe(source: Source) -> dict[str, Any]:
 
 
 def schedule_text(source: Source) -> str:
-    """`every 15m`, `cron 0 * * * *` or `manual`."""
+    """`every 15m`, `cron 0 * * * *`, `cron 0 7 * * * Europe/Moscow` or `manual`."""
     if source.cron:
-        return f"cron {source.cron}"
+        return f"cron {source.cron}" + (f" {source.timezone}" if source.timezone else "")
     if source.every_seconds:
         return f"every {duration_text(source.every_seconds)}"
     return "manual"

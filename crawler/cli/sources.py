@@ -59,6 +59,11 @@ discovery_options = [
     click.option("--every", metavar="DURATION", help="Crawl interval: 30s, 15m, 1h, 1d..."),
     click.option("--cron", metavar="EXPR", help="Crawl schedule as a crontab line: '0 * * * *'."),
     click.option(
+        "--timezone",
+        metavar="ZONE",
+        help="The time zone --cron is read in: an IANA name such as Europe/Moscow [default: UTC].",
+    ),
+    click.option(
         "-s",
         "--set",
         "settings",
@@ -92,6 +97,8 @@ def source_add(name: str, db_url: str | None, **options: Any) -> None:
     archivist source add worlddaily --feed https://worlddaily.example/feed/ --every 15m
     archivist source add minsk --start https://minsk.example/politics/ \\
         --follow '/20\\d\\d/\\d\\d/' --depth 2 --cron '0 * * * *'
+    archivist source add morning --feed https://morning.example/rss --cron '0 7 * * 1-5' \\
+        --timezone Europe/Moscow
     """
     fields = _fields(options)
     if "kind" not in fields:
@@ -108,7 +115,7 @@ def _fields(options: dict[str, Any]) -> dict[str, Any]:
     fields = discovery_fields(
         options["feed"], options["sitemap"], options["start"], options["follow"], options["depth"]
     )
-    fields.update(schedule_fields(options["every"], options["cron"]))
+    fields.update(schedule_fields(options["every"], options["cron"], options["timezone"]))
     if options["settings"]:
         fields["options"] = {"settings": settings_option(options["settings"])}
     return fields
@@ -209,9 +216,13 @@ def _apply(session: Session, name: str, fields: dict[str, Any]) -> Source:
     """update_source, plus clearing the other schedule kind (it ignores None values)."""
     changed = update_source(session, name, **{k: v for k, v in fields.items() if v is not None})
     if fields.get("every_seconds"):
-        changed.cron = None
+        changed.cron = changed.timezone = None
     if fields.get("cron"):
         changed.every_seconds = None
+    if "timezone" in fields and not fields["timezone"]:
+        changed.timezone = None  # a declaration without one: UTC again
+    if changed.timezone and not changed.cron:
+        raise click.UsageError(f"{name} has no --cron schedule: --timezone goes with --cron")
     return changed
 
 
@@ -264,6 +275,7 @@ def source_import(file: Path, db_url: str | None) -> None:
     follow = '/20\\d\\d/\\d\\d/'
     depth = 2
     cron = "0 * * * *"
+    timezone = "Europe/Minsk"   # optional: the zone cron is read in [UTC]
     enabled = true            # optional
     settings = { DOWNLOAD_DELAY = 1 }   # optional
     """
@@ -284,6 +296,7 @@ IMPORT_KEYS = {
     "depth",
     "every",
     "cron",
+    "timezone",
     "enabled",
     "settings",
 }
@@ -312,13 +325,14 @@ def _declared(file: Path, name: str, table: Any) -> dict[str, Any]:
             table.get("feed"), table.get("sitemap"), table.get("start"),
             table.get("follow"), table.get("depth"),
         )  # fmt: skip
-        fields.update(schedule_fields(table.get("every"), table.get("cron")))
+        fields.update(schedule_fields(table.get("every"), table.get("cron"), table.get("timezone")))
     except click.UsageError as exc:
         raise click.UsageError(f"{file}: sources.{name}: {exc.message}") from exc
     if "kind" not in fields or not (fields.get("every_seconds") or fields.get("cron")):
         raise click.UsageError(f"{file}: sources.{name} needs feed/sitemap/start and every/cron")
     fields.setdefault("follow", None)
     fields.setdefault("depth", 1)
+    fields.setdefault("timezone", None)
     fields["enabled"] = bool(table.get("enabled", True))
     fields["options"] = {"settings": dict(table.get("settings") or {})}
     return fields
