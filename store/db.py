@@ -35,6 +35,10 @@ class ArchiveURLError(ValueError):
     """The archive URL cannot be parsed (the message never repeats it: it may hold a password)."""
 
 
+class NoArchiveError(SchemaError):
+    """A command that only reads was pointed at a SQLite file that does not exist."""
+
+
 def database_url(explicit: str | None = None) -> str:
     """`--db` wins, then ARCHIVIST_DB, then ./archive.db; raises ArchiveURLError if malformed."""
     url = explicit or os.environ.get(DB_ENV) or DEFAULT_URL
@@ -165,13 +169,28 @@ def ensure_schema(engine: Engine) -> None:
     )
 
 
+def _sqlite_file_exists(url: str) -> bool:
+    path = make_url(url).database or ""
+    return path not in ("", ":memory:") and Path(path).is_file()
+
+
 def _has_tables(engine: Engine) -> bool:
     return bool(inspect(engine).get_table_names())
 
 
-def open_archive(explicit_url: str | None = None) -> Engine:
-    """The engine of a ready archive: created and migrated on first use, checked otherwise."""
-    engine = make_engine(database_url(explicit_url))
+def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine:
+    """The engine of a ready archive: created and migrated on first use, checked otherwise.
+
+    `create=False` (commands that only read): a missing SQLite file is an error, so a command
+    run in the wrong folder never leaves a second, empty archive there.
+    """
+    url = database_url(explicit_url)
+    if not create and is_sqlite(url) and not _sqlite_file_exists(url):
+        raise NoArchiveError(
+            f"no archive at {make_url(url).database or url}: "
+            "fetch something, or run `archivist db upgrade` to create one"
+        )
+    engine = make_engine(url)
     ensure_schema(engine)
     return engine
 
