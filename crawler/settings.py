@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from difflib import get_close_matches
 from importlib.metadata import version
 from typing import Any
 
@@ -85,6 +86,10 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     return settings
 
 
+# Read from the environment, never from -s.
+ENVIRONMENT = frozenset(
+    {"ARCHIVIST_DB", "ARCHIVIST_USER_AGENT", "ARCHIVIST_SITE_RULES", "ARCHIVIST_FIXTURES"}
+)
 # Set by the commands themselves; from `-s` they would end up on process command lines.
 INTERNAL_SETTINGS = frozenset({"ARCHIVIST_DB_URL", "ARCHIVIST_CRAWL_RUN_ID", "ARCHIVIST_SOURCE_ID"})
 
@@ -109,8 +114,23 @@ def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
             raise ValueError(f"setting {pair.partition('=')[0]!r} is not NAME=VALUE")
         if name in INTERNAL_SETTINGS:
             raise ValueError(f"{name} is set by archivist itself (use --db, --run-id)")
+        _check_known(name)
         result[name] = _convert(raw.strip())
     return result
+
+
+def _check_known(name: str) -> None:
+    """archivist's own namespace is closed: a misspelt ARCHIVIST_ setting would do nothing.
+
+    Other names pass as they are: Scrapy and its add-ons read settings archivist cannot list.
+    """
+    if not name.startswith("ARCHIVIST_") or name in SCRAPY_SETTINGS:
+        return
+    if name in ENVIRONMENT:
+        raise ValueError(f"{name} is an environment variable, not a crawl setting")
+    close = get_close_matches(name, [n for n in SCRAPY_SETTINGS if n.startswith("ARCHIVIST_")])
+    hint = f" (did you mean {close[0]}?)" if close else " (see README, 'Crawl settings')"
+    raise ValueError(f"no archivist setting named {name}{hint}")
 
 
 def _convert(raw: str) -> Any:

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.demo_report import show_archive
 from scheduler.demo_server import DemoSite
-from store.db import open_archive, transaction
+from store.db import make_engine, open_archive, transaction
 from store.models import CrawlRun, Document, Source
-from store.sources import add_source, list_sources
+from store.sources import add_source
 
 EVERY_SECONDS = 4  # short cycles, so a few of them fit in the demo
 SOURCES = (("gazette-feed", "feed", "/feed/"), ("gazette-sitemap", "sitemap", "/sitemap.xml"))
@@ -37,6 +38,14 @@ Say = Callable[[str], None]
 
 class DemoError(RuntimeError):
     """The demo cannot run here (its directory holds something that is not a demo)."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """How the demo ended: the edit archived or not, stopped by Ctrl-C or not."""
+
+    complete: bool
+    interrupted: bool = False
 
 
 @dataclass
@@ -60,12 +69,15 @@ def prepare_archive(directory: Path) -> Path:
 
 
 def _check_is_demo(archive: Path) -> None:
-    engine = open_archive(f"sqlite:///{archive}")
+    """Refuse to replace an archive that is not an earlier demo's (at any schema revision: a
+    demo left by an older archivist is replaced too)."""
+    engine = make_engine(f"sqlite:///{archive}")
     try:
-        with transaction(engine) as session:
-            names = {s.name for s in list_sources(session)}
-    except Exception as exc:
-        raise DemoError(f"{archive} exists and is not a demo archive ({exc})") from exc
+        with engine.connect() as connection:
+            names = set(connection.scalars(text("SELECT name FROM sources")))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DemoError(f"{archive} exists and is not a demo archive ({reason})") from exc
     finally:
         engine.dispose()
     if not names <= {name for name, _, _ in SOURCES}:
@@ -90,8 +102,10 @@ def start_worker(url: str, directory: Path) -> tuple[subprocess.Popen[bytes], IO
                "--log-file", str(directory / "worker.log"),
                # Six pages: reading them in the crawl process beats starting a process pool.
                "--set", "ARCHIVIST_EXTRACT_WORKERS=0"]  # fmt: skip
+    # Its own session: a Ctrl-C in the terminal reaches the demo alone, which then stops the
+    # worker once, gracefully (a second signal would make the worker kill its crawl at once).
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=stderr)  # fmt: skip
+                               stderr=stderr, start_new_session=True)  # fmt: skip
     return process, stderr
 
 
@@ -145,7 +159,10 @@ def _versions(engine: Engine, site: DemoSite) -> int:
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> int:
-    """SIGTERM, as systemd or Docker would send; the worker's exit status."""
+    """SIGTERM, as systemd or Docker would send; the worker's exit status.
+
+    A second Ctrl-C while the worker drains kills it (and its crawl) at once.
+    """
     if worker.poll() is None:
         os.kill(worker.pid, signal.SIGTERM)
     try:
@@ -153,10 +170,17 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> int:
     except subprocess.TimeoutExpired:
         worker.kill()
         return worker.wait()
+    except KeyboardInterrupt:
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker's session: its crawl too
+        worker.wait()
+        raise
 
 
-def run_demo(directory: Path, port: int, say: Say) -> bool:
-    """The whole demo; True when the worker archived the edit and stopped cleanly."""
+def run_demo(directory: Path, port: int, say: Say) -> DemoResult:
+    """The whole demo: complete when the worker archived the edit and stopped cleanly.
+
+    Ctrl-C stops the worker gracefully and still shows what was archived so far.
+    """
     archive = prepare_archive(directory)
     url = f"sqlite:///{archive}"
     site = DemoSite(port).start()
@@ -166,19 +190,23 @@ def run_demo(directory: Path, port: int, say: Say) -> bool:
         _introduce(site, archive, directory, say)
         started = time.monotonic()
         worker, stderr = start_worker(url, directory)
+        complete = interrupted = False
         try:
             complete = follow_story(engine, site, worker, say, started)
+        except KeyboardInterrupt:
+            interrupted = True
+            say(f"[{time.monotonic() - started:5.1f}s] interrupted: stopping the worker")
         finally:
             code = stop_worker(worker)
             elapsed = time.monotonic() - started
-            say(f"[{elapsed:5.1f}s] worker stopped by SIGTERM, exit status {code}")
+            say(f"[{elapsed:5.1f}s] worker stopped (SIGTERM), exit status {code}")
             _tell_worker_errors(stderr, say)
         engine.dispose()
         page = site.page(site.edited_article.path)[2]
     finally:
         site.stop()
     show_archive(archive, site.base + site.edited_article.path, page, say)
-    return complete and code == 0
+    return DemoResult(complete=complete and code == 0, interrupted=interrupted)
 
 
 def _introduce(site: DemoSite, archive: Path, directory: Path, say: Say) -> None:

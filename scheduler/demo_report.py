@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import shutil
 import sys
 import textwrap
 from collections.abc import Callable
@@ -44,6 +45,9 @@ def show_archive(
             show_cleaning(archive, edited_url, edited_page, say)
     say("")
     say(f"The archive stays in {archive}: keep querying it, e.g.")
+    activate = Path(sys.executable).parent / "activate"
+    if shutil.which("archivist") is None and activate.is_file():  # run as .venv/bin/archivist
+        say(f"  . {shlex.quote(_shown_path(activate))}    # puts `archivist` on PATH")
     say(f"  export ARCHIVIST_DB={shlex.quote(str(archive))}")
     say("  archivist sql \"SELECT title, url FROM latest WHERE text LIKE '%ferry%'\"")
     say(f"  archivist history {edited_url}")

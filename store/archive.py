@@ -37,7 +37,7 @@ def record_snapshot(
     `template` is the source's learned template (read from the archive when not given): a
     reading that differs from the latest version only by template lines is unchanged.
     """
-    document = _document_for_update(session, snapshot.url, source_id)
+    document = _document_for_update(session, snapshot.url, source_id, capture.fetched_at)
     latest = _latest_version(session, document)
     if latest is not None and _same_content(session, document, latest, snapshot, template):
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
@@ -162,11 +162,14 @@ def _template_of(session: Session, source_id: int | None) -> Template:
 # --- documents --------------------------------------------------------------------------------
 
 
-def _document_for_update(session: Session, url: str, source_id: int | None) -> Document:
-    """The document row for `url`, created if new and locked against concurrent versioning."""
+def _document_for_update(
+    session: Session, url: str, source_id: int | None, seen_at: datetime
+) -> Document:
+    """The document row for `url`, created if new (first seen when its first capture was
+    fetched) and locked against concurrent versioning."""
     session.execute(
         upsert(session, Document)
-        .values(url=url, source_id=source_id)
+        .values(url=url, source_id=source_id, first_seen_at=seen_at)
         .on_conflict_do_nothing(index_elements=["url"])
     )
     document = session.scalars(select(Document).where(Document.url == url).with_for_update()).one()

@@ -49,6 +49,7 @@ def test_outcomes_and_numbering(db_url: str) -> None:
         assert versions[0].last_seen_at == T0 + timedelta(minutes=1)
         document = session.scalars(select(Document)).one()
         assert document.version_count == 5 and document.last_changed_at == T0 + timedelta(minutes=5)
+        assert document.first_seen_at == T0  # when its first capture was fetched, not written
     engine.dispose()
 
 

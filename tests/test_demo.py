@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
+import pytest
+from alembic import command
+
 from scheduler.demo import prepare_archive
 from scheduler.demo_server import BOILERPLATE, DemoSite
-from store.db import open_archive, transaction
+from store.db import alembic_config, open_archive, transaction
 from store.sources import add_source
 from tests.conftest import run_archivist
 from tests.sites import rows
@@ -77,3 +84,70 @@ def test_demo_will_not_replace_an_archive_that_is_not_a_demo(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "not an earlier demo" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert rows(f"sqlite:///{archive}", "select name from sources") == [("my-paper",)]
+
+
+@pytest.mark.parametrize("group", [True, False], ids=["ctrl-c", "sigterm-to-the-demo"])
+def test_ctrl_c_stops_the_demo_gracefully_and_shows_the_archive(
+    tmp_path: Path, group: bool
+) -> None:
+    # Ctrl-C as a terminal sends it, to the whole foreground process group; or a plain `kill`
+    # of the demo alone, which must not leave its worker (in a session of its own) running.
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    seen = []
+    for line in demo.stdout:  # the first finished run, then Ctrl-C
+        seen.append(line)
+        if re.search(r"run \d+ of gazette-\w+ finished", line):
+            break
+    if group:
+        os.killpg(demo.pid, signal.SIGINT)
+    else:
+        os.kill(demo.pid, signal.SIGTERM)
+    rest, err = demo.communicate(timeout=60)
+    out = "".join(seen) + rest
+    assert demo.returncode == 130, out + err
+    assert "interrupted: stopping the worker" in out and "exit status 0" in out
+    assert "== The crawl runs" in out  # what was archived so far is still shown
+    assert "interrupted: the archive so far is in demo" in err and "Traceback" not in out + err
+    url = "sqlite:///" + str(tmp_path / "demo" / "archive.db")
+    statuses = {status for (status,) in rows(url, "select status from crawl_runs")}
+    assert statuses and statuses <= {"finished", "interrupted"}  # never killed, never `failed`
+    log = (tmp_path / "demo" / "worker.log").read_text()
+    assert "event=worker.stopped" in log and log.count("event=worker.stopping") == 1
+    assert not _processes_with(f"worker\0--db\0{url}\0")  # no worker left behind
+
+
+def _processes_with(argv_part: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_text("utf-8", "replace")
+        except OSError:  # gone meanwhile
+            continue
+        if argv_part in text:
+            found.append(text)
+    return found
+
+
+def test_demo_replaces_an_older_demo_and_refuses_a_file_that_is_no_archive(
+    tmp_path: Path,
+) -> None:
+    older = tmp_path / "older" / "archive.db"
+    older.parent.mkdir()
+    engine = open_archive(f"sqlite:///{older}")
+    with transaction(engine) as session:
+        add_source(session, "gazette-feed", "feed", "http://x.test/feed")
+    engine.dispose()
+    command.downgrade(alembic_config(f"sqlite:///{older}"), "0001")  # left by an older archivist
+    assert prepare_archive(older.parent) == older and not older.exists()
+    junk = tmp_path / "junk" / "archive.db"
+    junk.parent.mkdir()
+    junk.write_text("hello")
+    result = run_archivist("demo", "--keep", str(junk.parent), timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is not a demo archive (file is not a database)" in result.stderr
+    assert junk.read_text() == "hello"  # kept

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.settings import crawl_settings, parse_overrides
+from scheduler.cli import cli
 
 
 def test_values_are_converted_and_applied() -> None:
@@ -24,3 +26,20 @@ def test_internal_settings_are_refused_without_echoing_the_value() -> None:
     with pytest.raises(ValueError, match="set by archivist itself") as error:
         parse_overrides(("ARCHIVIST_DB_URL=postgresql://u:secret@host/db",))
     assert "secret" not in str(error.value)
+
+
+def test_a_misspelt_archivist_setting_is_refused_with_the_likely_name() -> None:
+    with pytest.raises(ValueError, match="did you mean ARCHIVIST_REVISIT_ALL"):
+        parse_overrides(("ARCHIVIST_REVIST_ALL=true",))
+    with pytest.raises(ValueError, match="environment variable"):
+        parse_overrides(("ARCHIVIST_USER_AGENT=me",))
+    with pytest.raises(ValueError, match="no archivist setting named ARCHIVIST_NOTHING_LIKE"):
+        parse_overrides(("ARCHIVIST_NOTHING_LIKE=1",))
+    # Scrapy's and its add-ons' settings pass as they are: archivist cannot know them all
+    assert parse_overrides(("SOME_PLUGIN_OPTION=3",)) == {"SOME_PLUGIN_OPTION": 3}
+
+
+def test_the_cli_refuses_a_misspelt_setting_in_one_line() -> None:
+    result = CliRunner().invoke(cli, ["crawl", "nosuch", "-s", "ARCHIVIST_LIMT=5"])
+    assert result.exit_code == 2, result.output
+    assert "did you mean ARCHIVIST_LIMIT?" in result.output and "Traceback" not in result.output

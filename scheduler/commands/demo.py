@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 import click
 
 from scheduler.demo import DemoError, run_demo
+
+INTERRUPTED = 130  # a shell's status for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 @click.command()
@@ -34,12 +38,24 @@ def demo(directory: Path, port: int) -> None:
     corrected, then shows the crawl runs, the articles, that article's history and diff, and
     a SQL query. The archive is kept (in DIR) so you can go on querying it.
     """
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # the worker runs in its own session: a
+        signal.signal(stop, _interrupt)  # closed terminal or a kill stops it through the demo
     try:
-        ok = run_demo(directory, port, click.echo)
+        result = run_demo(directory, port, click.echo)
     except DemoError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:
         raise click.ClickException(f"the demo could not run: {exc}") from exc
-    if not ok:
+    except KeyboardInterrupt:  # a second Ctrl-C: the worker was killed
+        click.echo(f"error: stopped at once; the archive so far is in {directory}", err=True)
+        sys.exit(INTERRUPTED)
+    if result.interrupted:
+        click.echo(f"interrupted: the archive so far is in {directory}", err=True)
+        sys.exit(INTERRUPTED)
+    if not result.complete:
         click.echo("error: the demo did not complete (see the worker's log above)", err=True)
         sys.exit(1)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
