@@ -10,18 +10,22 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
-from store.cli_options import db_option, one_line_errors
-from store.db import current_revision, database_url, head_revision, make_engine, safe_url, upgrade
+from store.cli_options import database_error, db_option, one_line_errors
+from store.db import current_revision, database_url, head_revision, safe_url, upgrade
 from store.history import (
     History,
     ReadingDiff,
     diff_readings,
     document_history,
     find_document,
+    newest_version,
     version_pair,
 )
-from store.models import Version
+from store.models import Document, Version
 from store.output import aligned_table, format_options, json_value, render
 from store.query import (
     DEFAULT_LIMIT,
@@ -31,6 +35,7 @@ from store.query import (
     open_readonly,
     readonly_session,
     run_readonly_sql,
+    schema_mismatch,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,13 +73,22 @@ def db_upgrade(db_url: str | None) -> None:
 @db_option
 @one_line_errors
 def db_status(db_url: str | None) -> None:
-    """Show the archive's schema revision and whether it needs an upgrade."""
+    """Show the archive's schema revision and whether it needs an upgrade.
+
+    Exit status 0: up to date; 1: it needs `archivist db upgrade`, or there is no archive
+    (a missing SQLite file is reported, not created).
+    """
     url = database_url(db_url)
-    engine = make_engine(url)
-    current, head = current_revision(engine), head_revision(url)
-    engine.dispose()
+    engine = open_readonly(url)
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision(url)
     state = "up to date" if current == head else "run `archivist db upgrade`"
     click.echo(f"{safe_url(url)}: revision {current or 'none'} (newest {head}): {state}")
+    if current != head:
+        click.get_current_context().exit(1)
 
 
 @click.command("sql")
@@ -116,22 +130,40 @@ def sql(
 ) -> None:
     """Run one read-only SQL query on the archive (SQL `-` reads it from stdin).
 
-    Only SELECT, WITH … SELECT and EXPLAIN run; anything that could write is refused. The
-    connection is read-only too. Tables: sources, documents, versions, captures, blobs,
-    crawl_runs and the view latest (see README).
+    Only SELECT, WITH … SELECT, VALUES and EXPLAIN run; anything that could write is refused.
+    The connection is read-only too. Tables: sources, documents, versions, captures, blobs,
+    crawl_runs, template_lines, scheduler_leases, the view latest and, on SQLite, the
+    full-text table versions_fts (see README).
     """
     if sql_text == "-":
         sql_text = sys.stdin.read()
     checked = check_readonly_sql(sql_text)
-    engine = open_readonly(database_url(db_url))
+    url = database_url(db_url)
+    engine = open_readonly(url)
     try:
         result = run_readonly_sql(engine, checked, dict(params), limit, timeout)
+    except SQLAlchemyError as exc:
+        mismatch = _quiet_schema_mismatch(engine, url)
+        if mismatch is None:
+            raise
+        raise click.ClickException(f"{database_error(exc, db_url)} ({mismatch})") from exc
     finally:
         engine.dispose()
     for chunk in render(result.columns, result.rows, fmt):
         click.echo(chunk, nl=False)
     if result.truncated:
         click.echo(f"stopped at {limit} rows: raise --limit to see more", err=True)
+
+
+def _quiet_schema_mismatch(engine: Engine, url: str) -> str | None:
+    """Why a failed query may have failed: the archive is at an older schema (None if not).
+
+    `sql` runs on archives at any revision, so this is only checked once a query has failed.
+    """
+    try:
+        return schema_mismatch(engine, url)
+    except SQLAlchemyError:  # not an archive at all: the query's own error says enough
+        return None
 
 
 @click.command()
@@ -245,9 +277,7 @@ def diff(
     with readonly_session(database_url(db_url)) as session:
         document = find_document(session, url)
         if document.version_count < 2 and from_no is None and to_no is None:
-            click.echo(
-                f"{document.url} has {document.version_count} version(s): nothing to compare"
-            )
+            _show_nothing_to_compare(session, document, as_json)
             return
         old, new = version_pair(session, document, from_no, to_no)
         changes = diff_readings(old, new, words)
@@ -257,6 +287,15 @@ def diff(
         else:
             for line in diff_lines(old, new, changes):
                 click.echo(_coloured(line))
+
+
+def _show_nothing_to_compare(session: Session, document: Document, as_json: bool) -> None:
+    """A document with fewer than two versions: its version alone in JSON, or a line saying so."""
+    if as_json:
+        record = single_record(document.url, newest_version(session, document))
+        click.echo(json.dumps(record, ensure_ascii=False))
+        return
+    click.echo(f"{document.url} has {document.version_count} version(s): nothing to compare")
 
 
 def diff_record(url: str, old: Version, new: Version, changes: ReadingDiff) -> dict[str, Any]:
@@ -269,6 +308,12 @@ def diff_record(url: str, old: Version, new: Version, changes: ReadingDiff) -> d
         "authors": changes.authors,
         "text": changes.text,
     }
+
+
+def single_record(url: str, only: Version | None) -> dict[str, Any]:
+    """The JSON diff of a document with one version (or none): nothing to compare it with."""
+    to = _version_record(only) if only else None
+    return {"url": url, "from": None, "to": to, "title": [], "authors": [], "text": []}
 
 
 def diff_lines(old: Version, new: Version, changes: ReadingDiff) -> list[str]:

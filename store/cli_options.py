@@ -33,10 +33,14 @@ def one_line_errors(func: F) -> F:
         except (SchemaError, ArchiveURLError) as exc:
             raise click.ClickException(str(exc)) from exc
         except SQLAlchemyError as exc:
-            message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            url = kwargs.get("db_url")
-            if url and "://" in str(url):  # a bare SQLite path has no password
-                message = message.replace(str(url), safe_url(str(url)))
-            raise click.ClickException(f"database error: {message}") from exc
+            raise click.ClickException(database_error(exc, kwargs.get("db_url"))) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def database_error(exc: SQLAlchemyError, db_url: str | None) -> str:
+    """`database error: ` and the first line of the driver's message, any password hidden."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if db_url and "://" in db_url:  # a bare SQLite path has no password
+        message = message.replace(db_url, safe_url(db_url))
+    return f"database error: {message}"

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DB_ENV = "ARCHIVIST_DB"
 DEFAULT_URL = "sqlite:///archive.db"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -45,13 +46,18 @@ def database_url(explicit: str | None = None) -> str:
     if "://" not in url:  # a bare path is taken as a SQLite file
         url = f"sqlite:///{url}"
     try:
-        make_url(url).get_backend_name()
+        backend = make_url(url).get_backend_name()
         _ = make_url(url).port
     except (ValueError, ArgumentError) as exc:
         raise ArchiveURLError(
             f"the archive URL (--db / {DB_ENV}) is not a valid SQLAlchemy URL: "
             "expected e.g. sqlite:///archive.db or postgresql+psycopg://user@host/db"
         ) from exc
+    if backend not in SUPPORTED_BACKENDS:
+        raise ArchiveURLError(
+            "archivist supports SQLite (sqlite:///archive.db) and PostgreSQL "
+            f"(postgresql+psycopg://user@host/db), not {backend} (the URL in --db / {DB_ENV})"
+        )
     return url
 
 
@@ -178,6 +184,15 @@ def _has_tables(engine: Engine) -> bool:
     return bool(inspect(engine).get_table_names())
 
 
+def check_archive_exists(url: str) -> None:
+    """Raise NoArchiveError when `url` is a SQLite file that does not exist."""
+    if is_sqlite(url) and not _sqlite_file_exists(url):
+        raise NoArchiveError(
+            f"no archive at {make_url(url).database or url}: "
+            "fetch something, or run `archivist db upgrade` to create one"
+        )
+
+
 def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine:
     """The engine of a ready archive: created and migrated on first use, checked otherwise.
 
@@ -185,11 +200,8 @@ def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine
     run in the wrong folder never leaves a second, empty archive there.
     """
     url = database_url(explicit_url)
-    if not create and is_sqlite(url) and not _sqlite_file_exists(url):
-        raise NoArchiveError(
-            f"no archive at {make_url(url).database or url}: "
-            "fetch something, or run `archivist db upgrade` to create one"
-        )
+    if not create:
+        check_archive_exists(url)
     engine = make_engine(url)
     ensure_schema(engine)
     return engine

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -39,16 +40,23 @@ class History:
     capture_count: int
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def find_document(session: Session, url: str) -> Document:
-    """The document for `url`: its canonical URL, or a URL one of its captures asked or ended at."""
-    document = session.scalars(select(Document).where(Document.url == url)).first()
+    """The document for `url`: its canonical URL, or a URL one of its captures asked or ended at.
+
+    `url` is looked up as given and as canonical URLs spell it (HTTP://Host/a#b: http://host/a).
+    """
+    forms = {url, lookup_url(url)}
+    document = session.scalars(select(Document).where(Document.url.in_(forms))).first()
     if document is not None:
         return document
     document_id = session.scalars(
         select(Capture.document_id)
         .where(
             Capture.document_id.is_not(None),
-            or_(Capture.requested_url == url, Capture.final_url == url),
+            or_(Capture.requested_url.in_(forms), Capture.final_url.in_(forms)),
         )
         .order_by(Capture.fetched_at.desc())
         .limit(1)
@@ -56,6 +64,25 @@ def find_document(session: Session, url: str) -> Document:
     if document_id is None:
         raise QueryError(f"no document in the archive for {url}")
     return session.get_one(Document, document_id)
+
+
+def lookup_url(url: str) -> str:
+    """`url` with a lowercase scheme and host, no default port and no fragment.
+
+    The part of the crawler's canonical form that a person typing a URL gets wrong; tracking
+    parameters are found through the captures that asked for them.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url  # not a URL any fetch could have stored
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def document_history(session: Session, url: str, max_captures: int = 0) -> History:
@@ -92,10 +119,24 @@ def _capture_line(capture: Capture, version_no: int | None) -> CaptureLine:
 def version_pair(
     session: Session, document: Document, from_no: int | None, to_no: int | None
 ) -> tuple[Version, Version]:
-    """Two versions to compare; by default the newest two."""
-    to_no = document.version_count if to_no is None else to_no
-    from_no = to_no - 1 if from_no is None else from_no
-    return _version(session, document, from_no), _version(session, document, to_no)
+    """Two versions to compare; by default the newest two; `to_no` alone: the one before it."""
+    new = _version(session, document, document.version_count if to_no is None else to_no)
+    if from_no is None and new.version_no == 1:
+        raise QueryError(
+            f"{document.url}: version 1 is the first version: nothing before it to compare"
+        )
+    old_no = new.version_no - 1 if from_no is None else from_no
+    return _version(session, document, old_no), new
+
+
+def newest_version(session: Session, document: Document) -> Version | None:
+    """The document's newest version (None if it has none)."""
+    return session.scalars(
+        select(Version)
+        .where(Version.document_id == document.id)
+        .order_by(Version.version_no.desc())
+        .limit(1)
+    ).first()
 
 
 def _version(session: Session, document: Document, number: int) -> Version:

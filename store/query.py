@@ -12,18 +12,22 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, TextClause, bindparam, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 from sqlparse import tokens as T
 from sqlparse.lexer import Lexer
 
-from store.db import SchemaError, current_revision, head_revision, is_sqlite, make_readonly_engine
+from store.db import (
+    SchemaError,
+    check_archive_exists,
+    current_revision,
+    head_revision,
+    make_readonly_engine,
+)
 
 DEFAULT_LIMIT = 1000
 DEFAULT_TIMEOUT = 10.0
@@ -131,7 +135,7 @@ def _check_start(tokens: list[Token]) -> None:
     first = next((t for t in tokens if not _is_noise(t) and t.value != "("), None)
     word = first.value.upper() if first else "("
     if word not in READ_STARTS:
-        raise RefusedSQL(f"only SELECT, WITH … SELECT and EXPLAIN are allowed, not {word}")
+        raise RefusedSQL(f"only SELECT, WITH … SELECT, VALUES and EXPLAIN are allowed, not {word}")
 
 
 def _check_keywords(tokens: list[Token]) -> None:
@@ -168,23 +172,26 @@ def _is_named_placeholder(token: Token) -> bool:
 
 def open_readonly(url: str) -> Engine:
     """A read-only engine on an existing archive; a missing SQLite file is an error, not created."""
-    if is_sqlite(url):
-        path = make_url(url).database or ""
-        if path in ("", ":memory:") or not Path(path).is_file():
-            raise QueryError(
-                f"no archive at {path or url}: fetch something or run `archivist db upgrade`"
-            )
+    check_archive_exists(url)
     return make_readonly_engine(url)
+
+
+def schema_mismatch(engine: Engine, url: str) -> str | None:
+    """Why the archive is not at the schema this code reads, or None when it is."""
+    current, head = current_revision(engine), head_revision(url)
+    if current == head:
+        return None
+    return (
+        f"the archive is at schema revision {current or 'none'}, this archivist expects "
+        f"{head}: run `archivist db upgrade`"
+    )
 
 
 def check_schema(engine: Engine, url: str) -> None:
     """Refuse an archive that is not at the schema this code reads (without touching it)."""
-    current, head = current_revision(engine), head_revision(url)
-    if current != head:
-        raise SchemaError(
-            f"the archive is at schema revision {current or 'none'}, this archivist expects "
-            f"{head}: run `archivist db upgrade`"
-        )
+    mismatch = schema_mismatch(engine, url)
+    if mismatch:
+        raise SchemaError(mismatch)
 
 
 def run_readonly_sql(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import cli
+from store.db import DB_ENV
 
 BAD_URLS = ["postgresql+psycopg://user:s3cret@db.example:notaport/archive", "nonsense://::::"]
 
@@ -19,3 +22,55 @@ def test_malformed_archive_url_is_one_clear_line(url: str, command: list[str]) -
     assert "not a valid SQLAlchemy URL" in result.output
     assert "s3cret" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+UNSUPPORTED = [
+    "mysql://u:secretpw@localhost/db",
+    "oracle://u:secretpw@h/db",
+    "mssql+pyodbc://u:secretpw@h/db",
+]
+
+
+@pytest.mark.parametrize("url", UNSUPPORTED)
+@pytest.mark.parametrize(
+    "command", [["sql", "select 1"], ["schedule"], ["source", "list"], ["db", "status"]]
+)
+def test_an_unsupported_database_is_one_line_naming_the_two_supported(
+    url: str, command: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, [*command, "--db", url])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "archivist supports SQLite" in result.output and "PostgreSQL" in result.output
+    assert f"not {url.split(':')[0].split('+')[0]} (the URL in --db" in result.output
+    assert "secretpw" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+READING_COMMANDS = [
+    ["source", "list"],
+    ["source", "show", "x"],
+    ["source", "edit", "x", "--every", "1h"],
+    ["source", "remove", "x"],
+    ["source", "enable", "x"],
+    ["source", "disable", "x"],
+    ["schedule"],
+    ["db", "status"],
+    ["sql", "select 1"],
+    ["history", "https://news.example/a/"],
+    ["diff", "https://news.example/a/"],
+]
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
+def test_commands_that_need_an_archive_never_create_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # an empty folder, and the default ./archive.db
+    monkeypatch.delenv(DB_ENV, raising=False)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: no archive at archive.db")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "archive.db").exists()
+    assert list(tmp_path.iterdir()) == []

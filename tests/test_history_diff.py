@@ -90,6 +90,29 @@ def test_history_finds_a_document_by_a_url_it_was_fetched_as(archive: str) -> No
     assert json.loads(result.stdout)["url"] == URL
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "HTTPS://NEWS.Example/2024/03/minister/",
+        "https://news.example/2024/03/minister/#comments",
+        "Https://News.example:443/2024/03/minister/#top",
+        "https://news.example/2024/03/minister/?utm_source=x#x",
+    ],
+)
+def test_history_and_diff_find_a_url_typed_in_another_spelling(archive: str, typed: str) -> None:
+    found = run("history", typed, "--db", archive, "--json")
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["url"] == URL
+    compared = run("diff", typed, "--db", archive, "--json")
+    assert compared.exit_code == 0, compared.output
+    assert json.loads(compared.stdout)["to"]["version_no"] == 3
+
+
+def test_a_path_is_not_lowercased(archive: str) -> None:
+    result = run("history", URL.replace("minister", "MINISTER"), "--db", archive)
+    assert result.exit_code == 1 and "no document in the archive" in result.stderr
+
+
 def test_unknown_url_is_a_one_line_error(archive: str) -> None:
     for command in ("history", "diff"):
         result = run(command, "https://news.example/never/", "--db", archive)
@@ -164,6 +187,31 @@ def test_a_document_with_one_version_says_so(archive: str) -> None:
     result = run("diff", ONE, "--db", archive)
     assert result.exit_code == 0
     assert result.stdout == f"{ONE} has 1 version(s): nothing to compare\n"
+
+
+def test_diff_json_of_a_document_with_one_version_is_json(archive: str) -> None:
+    result = run("diff", ONE, "--db", archive, "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert (found["url"], found["from"]) == (ONE, None)
+    assert (found["to"]["version_no"], found["to"]["title"]) == (1, "Only once")
+    assert (found["title"], found["authors"], found["text"]) == ([], [], [])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--to", "5"], f"{URL} has no version 5 (it has 1..3)"),
+        (["--to", "1"], f"{URL}: version 1 is the first version: nothing before it to compare"),
+        (["--from", "7", "--to", "2"], f"{URL} has no version 7 (it has 1..3)"),
+    ],
+)
+def test_a_version_error_names_the_version_asked_for(
+    archive: str, options: list[str], message: str
+) -> None:
+    result = run("diff", URL, "--db", archive, *options)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
 
 
 def test_a_version_that_does_not_exist_is_a_one_line_error(archive: str) -> None:

@@ -74,6 +74,9 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
 
 def test_schedule_of_an_empty_archive_and_a_bad_database(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/archive.db"
+    missing = CliRunner().invoke(cli, ["schedule", "--db", url, "--json"])
+    assert missing.exit_code == 1 and missing.output.startswith("Error: no archive at ")
+    open_archive(url).dispose()
     result = CliRunner().invoke(cli, ["schedule", "--db", url, "--json"])
     assert (result.exit_code, result.output) == (0, "[]\n")
     bad = CliRunner().invoke(

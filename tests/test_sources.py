@@ -10,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from crawler.cli.sources import source
 from crawler.settings import parse_duration
+from store.db import upgrade
 
 MINSK = ["--start", "https://minsk.example/politics/", "--follow", r"/20\d\d/\d\d/"]
 
@@ -22,6 +23,19 @@ def listed(db_url: str) -> dict[str, dict[str, object]]:
     result = run(db_url, "list", "--json")
     assert result.exit_code == 0, result.output
     return {row["name"]: row for row in json.loads(result.output)}
+
+
+@pytest.fixture
+def archive(db_url: str) -> str:
+    """An empty archive at head (`source list` does not create one)."""
+    upgrade(db_url)
+    return db_url
+
+
+def error_line(result: Result) -> str:
+    """The `Error: ...` line of a refused command."""
+    assert "Traceback" not in result.output
+    return next(line for line in result.output.splitlines() if line.startswith("Error: "))
 
 
 def test_add_list_show(db_url: str) -> None:
@@ -64,14 +78,32 @@ def test_add_list_show(db_url: str) -> None:
             "not a time zone",
         ),
         (["--feed", "https://x/f", "--every", "1h", "--timezone", "UTC"], "goes with --cron"),
+        (["--feed", "http://", "--every", "1m"], "no host in the URL: 'http://'"),
+        (["--feed", "https:///feed.xml", "--every", "1m"], "no host in the URL"),
+        (["--feed", "http://exa mple.com/feed", "--every", "1m"], "cannot contain spaces"),
+        (["--feed", "http://x.example/a\tb", "--every", "1m"], "cannot contain spaces"),
+        (["--feed", "http://[::1/feed", "--every", "1m"], "not a valid URL"),
+        (["--feed", "http://x.example:99999/f", "--every", "1m"], "not a valid URL"),
     ],
 )
-def test_invalid_input_is_one_line(db_url: str, args: list[str], message: str) -> None:
-    result = run(db_url, "add", "bad", *args)
+def test_invalid_input_is_one_line(archive: str, args: list[str], message: str) -> None:
+    result = run(archive, "add", "bad", *args)
     assert result.exit_code == 2
-    assert message in result.output
-    assert "Traceback" not in result.output
-    assert listed(db_url) == {}
+    assert message in error_line(result)
+    assert listed(archive) == {}
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_an_empty_name_is_refused(archive: str, tmp_path: Path, name: str) -> None:
+    added = run(archive, "add", name, "--feed", "https://x.example/f", "--every", "1m")
+    assert added.exit_code == 2
+    assert error_line(added) == "Error: a source name cannot be empty"
+    file = tmp_path / "sources.toml"
+    file.write_text(f'[sources."{name}"]\nfeed = "https://x.example/f"\nevery = "1m"\n')
+    imported = run(archive, "import", str(file))
+    assert imported.exit_code == 2
+    assert "a source name cannot be empty" in error_line(imported)
+    assert listed(archive) == {}
 
 
 def test_duplicates_and_unknown_names(db_url: str) -> None:
@@ -146,13 +178,104 @@ def test_import_is_declarative_and_idempotent(db_url: str, tmp_path: Path) -> No
     ],
 )
 def test_import_errors_name_the_problem(
-    db_url: str, tmp_path: Path, text: str, message: str
+    archive: str, tmp_path: Path, text: str, message: str
 ) -> None:
     file = tmp_path / "bad.toml"
     file.write_text(text, encoding="utf-8")
-    result = run(db_url, "import", str(file))
+    result = run(archive, "import", str(file))
     assert result.exit_code == 2 and message in result.output
-    assert listed(db_url) == {}
+    assert listed(archive) == {}
+
+
+FEED = 'feed = "https://x.example/feed.xml"\n'
+START = 'start = "https://x.example/news/"\n'
+
+
+@pytest.mark.parametrize(
+    ("lines", "key", "message"),
+    [
+        ('feed = 5\nevery = "1h"\n', "feed", "must be a URL string, not 5"),
+        (FEED + "every = true\n", "every", "must be a duration string"),
+        (FEED + "every = 1.5\n", "every", "or a whole number of seconds, not 1.5"),
+        (START + 'every = "1h"\ndepth = "2"\n', "depth", "must be a whole number, not '2'"),
+        (START + 'every = "1h"\ndepth = true\n', "depth", "must be a whole number, not True"),
+        (START + 'every = "1h"\nfollow = 3\n', "follow", "must be a regular expression"),
+        (FEED + 'every = "1h"\nsettings = "x"\n', "settings", "must be a table"),
+        (FEED + 'every = "1h"\nenabled = "no"\n', "enabled", "must be true or false, not 'no'"),
+        (FEED + 'every = "1h"\nenabled = 0\n', "enabled", "must be true or false, not 0"),
+        (FEED + "cron = 5\n", "cron", "must be a crontab string"),
+        (FEED + 'cron = "0 7 * * *"\ntimezone = 3\n', "timezone", "must be a time zone name"),
+        ('sitemap = ["https://x.example/s.xml"]\nevery = "1h"\n', "sitemap", "URL string"),
+    ],
+)
+def test_import_checks_each_value_type(
+    archive: str, tmp_path: Path, lines: str, key: str, message: str
+) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text("[sources.a]\n" + lines, encoding="utf-8")
+    result = run(archive, "import", str(file))
+    assert result.exit_code == 2
+    assert error_line(result).startswith(f"Error: {file}: sources.a.{key}: must be ")
+    assert message in error_line(result)
+    assert listed(archive) == {}
+
+
+def test_import_takes_every_in_seconds_and_enabled_false(archive: str, tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text("[sources.a]\n" + FEED + "every = 60\nenabled = false\n", encoding="utf-8")
+    first = run(archive, "import", str(file))
+    assert first.exit_code == 0, first.output
+    row = listed(archive)["a"]
+    assert (row["every_seconds"], row["enabled"]) == (60, False)
+    assert "0 changed, 1 unchanged" in run(archive, "import", str(file)).output
+
+
+@pytest.mark.parametrize(
+    "name", ["ARCHIVIST_DB_URL", "ARCHIVIST_SOURCE_ID", "ARCHIVIST_CRAWL_RUN_ID"]
+)
+def test_import_refuses_the_settings_s_refuses(archive: str, tmp_path: Path, name: str) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text(
+        "[sources.evil]\n" + FEED + f'every = "1h"\nsettings = {{ {name} = "1" }}\n',
+        encoding="utf-8",
+    )
+    imported = run(archive, "import", str(file))
+    added = run(archive, "add", "evil", "--feed", "https://x.example/f", "--every", "1h",
+                "-s", f"{name}=1")  # fmt: skip
+    assert (imported.exit_code, added.exit_code) == (2, 2)
+    said_by_s = error_line(added).removeprefix("Error: ")
+    assert said_by_s.startswith(f"{name} is set by archivist itself")
+    assert error_line(imported) == f"Error: {file}: sources.evil: {said_by_s}"
+    assert listed(archive) == {}
+
+
+def test_edit_checks_follow_and_depth_against_the_kind(archive: str) -> None:
+    added = run(archive, "add", "sec", *MINSK, "--depth", "2", "--cron", "0 * * * *")
+    assert added.exit_code == 0, added.output
+    moved = run(archive, "edit", "sec", "--sitemap", "https://minsk.example/sitemap.xml")
+    assert moved.exit_code == 0, moved.output
+    row = listed(archive)["sec"]
+    assert (row["kind"], row["follow"], row["depth"]) == ("sitemap", None, 1)
+    for option in (["--follow", "x"], ["--depth", "3"]):
+        refused = run(archive, "edit", "sec", *option)
+        assert refused.exit_code == 2
+        assert (
+            error_line(refused) == "Error: --follow and --depth go with --start: sec is a sitemap"
+        )
+    assert listed(archive)["sec"] == row  # nothing half-applied
+    back = run(archive, "edit", "sec", "--start", "https://minsk.example/politics/", "--depth", "3")
+    assert back.exit_code == 0, back.output
+    row = listed(archive)["sec"]
+    assert (row["kind"], row["follow"], row["depth"]) == ("start", None, 3)
+    assert run(archive, "edit", "sec", "--follow", "/news/").exit_code == 0
+    assert listed(archive)["sec"]["follow"] == "/news/"
+
+
+def test_only_add_shows_a_default_depth() -> None:
+    add_help = " ".join(CliRunner().invoke(source, ["add", "--help"]).output.split())
+    edit_help = " ".join(CliRunner().invoke(source, ["edit", "--help"]).output.split())
+    assert "link levels to follow [default: 1]" in add_help
+    assert "link levels to follow." in edit_help and "[default: 1]" not in edit_help
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from alembic import command
 from click.testing import CliRunner, Result
 from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.cli import cli
+from store.db import alembic_config, current_revision, head_revision, make_engine
 from store.models import Base
 from store.query import RefusedSQL, check_readonly_sql, open_readonly
 from tests.archives import at, fingerprint, new_archive, record
@@ -242,6 +244,13 @@ def test_every_archive_column_can_be_selected() -> None:
         check_readonly_sql(f"SELECT {columns} FROM {table.name}")
 
 
+def test_help_names_every_table_and_values() -> None:
+    shown = " ".join(run("--help").stdout.split())
+    assert "Only SELECT, WITH … SELECT, VALUES and EXPLAIN run" in shown
+    for name in [*Base.metadata.tables, "latest", "versions_fts"]:
+        assert f" {name}," in shown or f" {name} " in shown, name
+
+
 def test_refusal_names_the_statement() -> None:
     with pytest.raises(RefusedSQL, match="not PRAGMA"):
         check_readonly_sql("pragma table_info(versions)")
@@ -292,6 +301,7 @@ def test_a_sql_error_is_one_line_also_with_a_bare_path(archive: str) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: database error: ") and result.stderr.count("\n") == 1
     assert "nope" in result.stderr
+    assert "db upgrade" not in result.stderr  # the archive is current: no upgrade hint
 
 
 def test_a_password_never_appears_in_errors() -> None:
@@ -299,3 +309,21 @@ def test_a_password_never_appears_in_errors() -> None:
     assert result.exit_code == 1
     assert "s3cret-pw" not in result.output
     assert result.stderr.count("\n") == 1
+
+
+def test_a_query_failing_on_an_older_archive_says_to_upgrade(db_url: str) -> None:
+    new_archive(db_url).dispose()
+    command.downgrade(alembic_config(db_url), "0001")  # before template_lines existed
+    old_enough = run("SELECT count(*) AS n FROM documents", "--db", db_url, "--nl")
+    assert old_enough.exit_code == 0, old_enough.output  # what the old schema has still runs
+    failed = run("SELECT count(*) FROM template_lines", "--db", db_url)
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("Error: database error: ")
+    assert "template_lines" in failed.stderr and failed.stderr.count("\n") == 1
+    assert failed.stderr.endswith(
+        f"(the archive is at schema revision 0001, this archivist expects "
+        f"{head_revision(db_url)}: run `archivist db upgrade`)\n"
+    )
+    engine = make_engine(db_url)
+    assert current_revision(engine) == "0001"  # left as it was
+    engine.dispose()

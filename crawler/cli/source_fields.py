@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
@@ -17,6 +18,20 @@ from crawler.settings import parse_duration, parse_overrides
 from store.models import Source
 
 MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
+# What each key of a `[sources.NAME]` declaration holds: its TOML types, and their description.
+# bool is checked apart from int: TOML `true` must not pass as a depth, nor 1 as `enabled`.
+DECLARED_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "feed": ((str,), "a URL string"),
+    "sitemap": ((str,), "a URL string"),
+    "start": ((str,), "a URL string"),
+    "follow": ((str,), "a regular expression string"),
+    "depth": ((int,), "a whole number"),
+    "every": ((str, int), 'a duration string such as "15m" or a whole number of seconds'),
+    "cron": ((str,), 'a crontab string such as "0 * * * *"'),
+    "timezone": ((str,), 'a time zone name string such as "Europe/Moscow"'),
+    "enabled": ((bool,), "true or false"),
+    "settings": ((dict,), "a table such as { DOWNLOAD_DELAY = 1 }"),
+}
 
 
 def schedule_fields(
@@ -85,9 +100,33 @@ def discovery_fields(
     return fields
 
 
+def declared_type_error(key: str, value: Any) -> str | None:
+    """Why `value` cannot be the declaration's `key` (None when its type fits)."""
+    types, described = DECLARED_TYPES[key]
+    if isinstance(value, types) and (bool in types or not isinstance(value, bool)):
+        return None
+    return f"must be {described}, not {value!r}"
+
+
+def checked_name(name: str) -> str:
+    """A source name: anything but empty or blank."""
+    if not name.strip():
+        raise click.UsageError("a source name cannot be empty")
+    return name
+
+
 def _checked_url(url: str) -> str:
     if not url.lower().startswith(("http://", "https://")):
         raise click.UsageError(f"not an http(s) URL: {url}")
+    if any(char.isspace() for char in url):
+        raise click.UsageError(f"a URL cannot contain spaces: {url!r}")
+    try:
+        host = urlsplit(url).hostname
+        _ = urlsplit(url).port
+    except ValueError as exc:
+        raise click.UsageError(f"not a valid URL {url!r}: {exc}") from exc
+    if not host:
+        raise click.UsageError(f"no host in the URL: {url!r}")
     return url
 
 
@@ -105,6 +144,12 @@ def settings_option(pairs: tuple[str, ...]) -> dict[str, Any]:
         return parse_overrides(pairs)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+def settings_table(table: dict[str, Any]) -> dict[str, Any]:
+    """Per-source crawl settings from a TOML table: the names `-s` refuses are refused."""
+    settings_option(tuple(f"{name}=" for name in table))  # -s's own check of each name
+    return dict(table)
 
 
 def describe(source: Source) -> dict[str, Any]:

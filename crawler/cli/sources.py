@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy.orm import Session
 
 from crawler.cli.source_fields import (
+    checked_name,
+    declared_type_error,
     describe,
     discovery_fields,
     schedule_fields,
     schedule_text,
     settings_option,
+    settings_table,
 )
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
@@ -32,13 +35,18 @@ from store.sources import (
 )
 from store.templates import template_lines
 
+F = TypeVar("F", bound=Callable[..., Any])
 KIND_OPTIONS = {"feed": "feed", "sitemap": "sitemap", "start": "start"}
 
 
 @contextmanager
-def archive_session(db_url: str | None) -> Iterator[Session]:
-    """One transaction on the archive; SourceError becomes a one-line error."""
-    engine = open_archive(db_url)
+def archive_session(db_url: str | None, create: bool = False) -> Iterator[Session]:
+    """One transaction on the archive; SourceError becomes a one-line error.
+
+    Only the commands that add sources (`create`) make a new archive: the others, run in the
+    wrong folder, say there is no archive there instead of leaving an empty one.
+    """
+    engine = open_archive(db_url, create=create)
     try:
         with transaction(engine) as session:
             yield session
@@ -50,34 +58,47 @@ def archive_session(db_url: str | None) -> Iterator[Session]:
 
 # --- commands --------------------------------------------------------------------------------
 
-discovery_options = [
-    click.option("--feed", metavar="URL", help="An RSS or Atom feed listing the articles."),
-    click.option("--sitemap", metavar="URL", help="A sitemap, sitemap index or news sitemap."),
-    click.option("--start", metavar="URL", help="A section page whose links lead to articles."),
-    click.option("--follow", metavar="REGEX", help="With --start: follow links matching this."),
-    click.option("--depth", type=int, help="With --start: link levels to follow [default: 1]."),
-    click.option("--every", metavar="DURATION", help="Crawl interval: 30s, 15m, 1h, 1d..."),
-    click.option("--cron", metavar="EXPR", help="Crawl schedule as a crontab line: '0 * * * *'."),
-    click.option(
-        "--timezone",
-        metavar="ZONE",
-        help="The time zone --cron is read in: an IANA name such as Europe/Moscow [default: UTC].",
-    ),
-    click.option(
-        "-s",
-        "--set",
-        "settings",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="A crawl setting for this source only (see 'Crawl settings'); repeatable.",
-    ),
-]
+
+def discovery_options(depth_default: str) -> list[Any]:
+    """The options of `add` and `edit`; `depth_default` is the help's note of --depth's default."""
+    return [
+        click.option("--feed", metavar="URL", help="An RSS or Atom feed listing the articles."),
+        click.option("--sitemap", metavar="URL", help="A sitemap, sitemap index or news sitemap."),
+        click.option("--start", metavar="URL", help="A section page whose links lead to articles."),
+        click.option("--follow", metavar="REGEX", help="With --start: follow links matching this."),
+        click.option(
+            "--depth", type=int, help=f"With --start: link levels to follow{depth_default}."
+        ),
+        click.option("--every", metavar="DURATION", help="Crawl interval: 30s, 15m, 1h, 1d..."),
+        click.option(
+            "--cron", metavar="EXPR", help="Crawl schedule as a crontab line: '0 * * * *'."
+        ),
+        click.option(
+            "--timezone",
+            metavar="ZONE",
+            help="The time zone --cron is read in: an IANA name such as Europe/Moscow "
+            "[default: UTC].",
+        ),
+        click.option(
+            "-s",
+            "--set",
+            "settings",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="A crawl setting for this source only (see 'Crawl settings'); repeatable.",
+        ),
+    ]
 
 
-def with_discovery_options(func: Any) -> Any:
-    for option in reversed(discovery_options):
-        func = option(func)
-    return func
+def with_discovery_options(depth_default: str) -> Callable[[F], F]:
+    """Decorate a command with the discovery and schedule options."""
+
+    def decorate(func: F) -> F:
+        for option in reversed(discovery_options(depth_default)):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 @click.group("source")
@@ -87,7 +108,7 @@ def source() -> None:
 
 @source.command("add")
 @click.argument("name")
-@with_discovery_options
+@with_discovery_options(" [default: 1]")
 @db_option
 @one_line_errors
 def source_add(name: str, db_url: str | None, **options: Any) -> None:
@@ -100,12 +121,13 @@ def source_add(name: str, db_url: str | None, **options: Any) -> None:
     archivist source add morning --feed https://morning.example/rss --cron '0 7 * * 1-5' \\
         --timezone Europe/Moscow
     """
+    checked_name(name)
     fields = _fields(options)
     if "kind" not in fields:
         raise click.UsageError("give one of --feed URL, --sitemap URL or --start URL")
     if not fields.get("every_seconds") and not fields.get("cron"):
         raise click.UsageError("give a schedule: --every DURATION or --cron EXPR")
-    with archive_session(db_url) as session:
+    with archive_session(db_url, create=True) as session:
         kind, url = fields.pop("kind"), fields.pop("url")
         added = add_source(session, name, kind, url, **fields)
         click.echo(f"added {added.name}: {added.kind} {added.url}, {schedule_text(added)}")
@@ -195,7 +217,7 @@ def _show_template(name: str, lines: list[dict[str, Any]], as_json: bool) -> Non
 
 @source.command("edit")
 @click.argument("name")
-@with_discovery_options
+@with_discovery_options("")
 @db_option
 @one_line_errors
 def source_edit(name: str, db_url: str | None, **options: Any) -> None:
@@ -204,17 +226,32 @@ def source_edit(name: str, db_url: str | None, **options: Any) -> None:
     if not fields:
         raise click.UsageError("nothing to change: give at least one option")
     with archive_session(db_url) as session:
+        current = get_source(session, name)
+        _check_discovery_edit(current, fields)
         if "options" in fields:
-            current = dict(get_source(session, name).options or {})
-            merged = {**current.get("settings", {}), **fields["options"]["settings"]}
-            fields["options"] = {**current, "settings": merged}
+            options = dict(current.options or {})
+            merged = {**options.get("settings", {}), **fields["options"]["settings"]}
+            fields["options"] = {**options, "settings": merged}
         _apply(session, name, fields)
         click.echo(f"changed {name}")
 
 
+def _check_discovery_edit(current: Source, fields: dict[str, Any]) -> None:
+    """--follow/--depth only for a start source; a source that stops being one drops them."""
+    kind = fields.get("kind", current.kind)
+    if kind == "start":
+        return
+    if "follow" in fields or "depth" in fields:
+        raise click.UsageError(f"--follow and --depth go with --start: {current.name} is a {kind}")
+    if current.kind == "start":
+        fields.update(follow=None, depth=1)
+
+
 def _apply(session: Session, name: str, fields: dict[str, Any]) -> Source:
-    """update_source, plus clearing the other schedule kind (it ignores None values)."""
+    """update_source, plus clearing what a None value clears (update_source ignores them)."""
     changed = update_source(session, name, **{k: v for k, v in fields.items() if v is not None})
+    if "follow" in fields and fields["follow"] is None:
+        changed.follow = None
     if fields.get("every_seconds"):
         changed.cron = changed.timezone = None
     if fields.get("cron"):
@@ -280,7 +317,7 @@ def source_import(file: Path, db_url: str | None) -> None:
     settings = { DOWNLOAD_DELAY = 1 }   # optional
     """
     declared = read_declarations(file)
-    with archive_session(db_url) as session:
+    with archive_session(db_url, create=True) as session:
         existing = {s.name: s for s in list_sources(session)}
         tally = {"added": 0, "changed": 0, "unchanged": 0}
         for name, fields in declared.items():
@@ -320,21 +357,37 @@ def _declared(file: Path, name: str, table: Any) -> dict[str, Any]:
     unknown = set(table) - IMPORT_KEYS
     if unknown:
         raise click.UsageError(f"{file}: sources.{name}: unknown key(s) {', '.join(unknown)}")
+    for key, value in table.items():
+        problem = declared_type_error(key, value)
+        if problem:
+            raise click.UsageError(f"{file}: sources.{name}.{key}: {problem}")
     try:
-        fields = discovery_fields(
-            table.get("feed"), table.get("sitemap"), table.get("start"),
-            table.get("follow"), table.get("depth"),
-        )  # fmt: skip
-        fields.update(schedule_fields(table.get("every"), table.get("cron"), table.get("timezone")))
+        fields = _declared_fields(name, table)
     except click.UsageError as exc:
         raise click.UsageError(f"{file}: sources.{name}: {exc.message}") from exc
     if "kind" not in fields or not (fields.get("every_seconds") or fields.get("cron")):
         raise click.UsageError(f"{file}: sources.{name} needs feed/sitemap/start and every/cron")
+    return fields
+
+
+def _declared_fields(name: str, table: dict[str, Any]) -> dict[str, Any]:
+    """Source column values of a declaration whose values have the right types."""
+    checked_name(name)
+    every = table.get("every")
+    fields = discovery_fields(
+        table.get("feed"), table.get("sitemap"), table.get("start"),
+        table.get("follow"), table.get("depth"),
+    )  # fmt: skip
+    fields.update(
+        schedule_fields(
+            None if every is None else str(every), table.get("cron"), table.get("timezone")
+        )
+    )
     fields.setdefault("follow", None)
     fields.setdefault("depth", 1)
     fields.setdefault("timezone", None)
-    fields["enabled"] = bool(table.get("enabled", True))
-    fields["options"] = {"settings": dict(table.get("settings") or {})}
+    fields["enabled"] = table.get("enabled", True)
+    fields["options"] = {"settings": settings_table(table.get("settings", {}))}
     return fields
 
 
@@ -346,6 +399,4 @@ def _import_one(session: Session, current: Source | None, name: str, fields: dic
     if all(getattr(current, column) == value for column, value in fields.items()):
         return "unchanged"
     _apply(session, name, fields)
-    if fields["follow"] is None:
-        current.follow = None
     return "changed"

@@ -22,7 +22,7 @@ def schedule(db_url: str | None, fmt: str) -> None:
     The next run is when a worker will queue it: `now` when it is due (it never ran, or a
     run was missed while no worker was running), `queued` or `running` when it is under way.
     """
-    engine = open_archive(db_url)
+    engine = open_archive(db_url, create=False)
     try:
         with transaction(engine) as session:
             entries = timetable(session, datetime.now(UTC))
