@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from twisted.python.failure import Failure
 
 from crawler.items import FetchedPage
+from crawler.normalise.boilerplate import RulesError
+from crawler.normalise.urls import canonical_url
+from crawler.pages.site_rules import check_site_rules
 from crawler.settings import crawl_settings, template_policy
 from crawler.spiders.article import ArticleSpider
 from crawler.spiders.feed import FeedSpider
@@ -175,10 +178,25 @@ def plan_crawl(
             limit=int(settings.get("ARCHIVIST_LIMIT") or 0),
             everything=bool(settings.get("ARCHIVIST_REVISIT_ALL")),
         )
+        due = [(document_id, revisit_address(url)) for document_id, url in due]
         spider_args: dict[str, Any] = {"source_url": source.url, "revisits": due}
         if source.kind == "start":
             spider_args.update(follow=source.follow, depth=source.depth)
         return CrawlPlan(run.id, source.id, source.kind, spider_args, settings)
+
+
+def revisit_address(url: str) -> str:
+    """What a revisit fetches: the address that last brought the page, in canonical form.
+
+    Not the document's own URL: a page's rel=canonical can name an address that does not
+    answer (a redirecting or AMP address, another path scheme), while this one did. Its
+    canonical form drops only what no server needs (tracking parameters such as utm_* from a
+    shared link, a fragment, a default port): a one-off `fetch` of a shared link does not make
+    every later revisit send them again, and a revisit and a listing of the same article ask
+    for the same address. (Each canonical address is fetched once per run either way: see
+    crawler.middlewares.known.)
+    """
+    return canonical_url(url)
 
 
 def source_settings(source: Source) -> dict[str, Any]:
@@ -208,16 +226,29 @@ def crawl_source(
 ) -> CrawlResult:
     """Run one crawl of source `name` in this process and close its run row."""
     url = database_url(db_url)
-    engine = open_archive(url)
+    engine = open_archive(url, create=False)  # a crawl needs a source: no archive, no source
     try:
         plan = plan_crawl(engine, name, dict(overrides or {}), run_id)
-        result = _run_scrapy(plan, url, on_page)
+        result = unreadable_rules(plan) or _run_scrapy(plan, url, on_page)
         with transaction(engine) as session:
             finish_run(session, result.run_id, result.status, result.counts, result.error)
         result.template = learn_after_run(engine, plan)
         return result
     finally:
         engine.dispose()
+
+
+def unreadable_rules(plan: CrawlPlan) -> CrawlResult | None:
+    """A broken ARCHIVIST_SITE_RULES file fails the run before anything is fetched.
+
+    As an invalid feed does: the run row (the worker's own, with --run-id) says why, and no
+    page is fetched that could not be read.
+    """
+    try:
+        check_site_rules()
+    except RulesError as exc:
+        return CrawlResult(plan.run_id, "failed", {}, str(exc))
+    return None
 
 
 def learn_after_run(engine: Engine, plan: CrawlPlan) -> Learned | None:

@@ -56,6 +56,9 @@ def read_for_archive(item: FetchedPage, prepare: bool = True) -> Reading:
         return Reading(snapshot=read_fetched(item), blob=blob)
     except FetchProblem as problem:
         return Reading(outcome=problem.outcome, error=str(problem), blob=blob)
+    except Exception as exc:  # a page that was fetched is never dropped: an error capture
+        error = f"reading failed: {type(exc).__name__}: {exc}"
+        return Reading(outcome=Outcome.ERROR, error=error, blob=blob)
 
 
 def for_worker(item: FetchedPage) -> FetchedPage:

@@ -57,7 +57,8 @@ class Reread(StrEnum):
     """Why reading a page again made no version."""
 
     UNCHANGED = "unchanged"
-    UNREADABLE = "unreadable"  # no longer an article (or blocked), or its body is missing
+    UNREADABLE = "unreadable"  # no longer an article (or blocked), its reading failed, or its
+    # body is missing
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,8 @@ def _read(page: StoredPage, body: bytes | None) -> ArticleSnapshot | None:
     try:
         snapshot = read_article(page.fetched_url, body, page.content_type)
     except (NotAnArticle, BlockedPage):
+        return None
+    except Exception:  # one page the extraction fails on must not stop the whole run
         return None
     # The document stays the document: a canonical link read differently must not move it.
     return dataclasses.replace(snapshot, url=page.url)

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
+from crawler.normalise.boilerplate import RulesError
+from crawler.pages.site_rules import check_site_rules
 from scheduler.dispatch import Dispatcher
 from scheduler.identity import WorkerIdentity
 from scheduler.leadership import Leadership, leadership_for
@@ -84,6 +86,10 @@ class Worker:
         self.log = log
         route_library_logs(log, "apscheduler")  # its warnings (e.g. a missed job) as events
         self.identity = WorkerIdentity.mine()
+        try:  # every crawl would fail on a broken rules file: refuse to start instead
+            check_site_rules()
+        except RulesError as exc:
+            raise WorkerRefused(str(exc)) from exc
         self.engine = open_archive(settings.url)
         self.waker = Waker()
         self.runner = CrawlRunner(self.engine, settings.url, log, settings.crawl_timeout,

@@ -199,6 +199,8 @@ def due_revisits(
 
     The URL is the one that last brought the page (a listed URL can differ from the canonical
     URL the document is filed under, and the canonical one may not answer); else the document's.
+    The crawl drops its tracking parameters, and asks for each canonical address once per run
+    even when a listing names it too (crawler.crawl.revisit_address, crawler.middlewares.known).
     """
     query = _due(select(Document.id, Document.url), source_id, now, limit, everything)
     found = []

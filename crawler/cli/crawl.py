@@ -57,8 +57,8 @@ def run_record(run: CrawlRun, source_name: str | None) -> dict[str, Any]:
 
 
 def load_runs(db_url: str | None, limit: int, run_id: int | None = None) -> list[dict[str, Any]]:
-    """Recent runs (or one run) with their source names."""
-    engine = open_archive(db_url)
+    """Recent runs (or one run) with their source names; "no archive at PATH" if none."""
+    engine = open_archive(db_url, create=False)
     try:
         with transaction(engine) as session:
             runs = [session.get(CrawlRun, run_id)] if run_id else recent_runs(session, limit)

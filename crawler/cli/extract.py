@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from crawler.normalise.boilerplate import RulesError
-from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules
+from crawler.pages.site_rules import check_site_rules
 from crawler.reading import BlockedPage, NotAnArticle, read_article
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -59,7 +59,10 @@ def extract(
     language, word_count, content_hash and outcome; a file that fails gets outcome "blocked"
     or "error" and an error message, and the others go on. Exits 1 if any file failed.
     """
-    check_site_rules()
+    try:
+        check_site_rules()
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
     files = list(expand_inputs(inputs))
     if page_url and len(files) != 1:
         raise click.UsageError("--url names one page: give exactly one FILE or -")
@@ -74,16 +77,6 @@ def extract(
     if failed:
         click.echo(f"error: {failed} of {len(jobs_list)} files failed", err=True)
         sys.exit(1)
-
-
-def check_site_rules() -> None:
-    """A broken per-site rules file is one clear error before any page is read."""
-    location = os.environ.get(SITE_RULES_ENV, "").strip()
-    if location:
-        try:
-            load_site_rules(location)
-        except RulesError as exc:
-            raise click.ClickException(str(exc)) from exc
 
 
 def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, Path | None]]:

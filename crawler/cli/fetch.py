@@ -10,16 +10,18 @@ from typing import Any
 import click
 
 from crawler.cli.options import settings_option
-from crawler.fetch import fetch_saved, fetch_urls
+from crawler.fetch import FetchResult, fetch_saved, fetch_urls
 from crawler.golden import CaseError, check_free, save_case
 from crawler.items import FetchedPage
 from crawler.normalise.boilerplate import RulesError
 from crawler.outcomes import FetchProblem
+from crawler.pages.site_rules import check_site_rules
 from crawler.settings import parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import database_url, open_archive
 
 SUCCESS_OUTCOMES = {"new", "changed", "unchanged", "not_modified"}
+EXIT_INTERRUPTED = 3  # as `crawl`: a signal stopped it; what was fetched so far is kept
 
 
 @click.command()
@@ -56,19 +58,28 @@ def fetch(
     """Fetch article URLs, extract, normalise and archive them.
 
     Prints each article's title, date, authors, word count and outcome: new (a new document),
-    changed (a new version) or unchanged. Exits 1 if any URL failed; failures are still
-    recorded as captures. --save-fixture never overwrites a case: it stops before fetching.
+    changed (a new version) or unchanged. Exits 1 if any URL failed or was not fetched (each
+    such URL is named on stderr; failures are still recorded as captures), 3 if a signal
+    stopped the fetch. --save-fixture never overwrites a case: it stops before fetching.
     """
+    try:
+        check_site_rules()
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
     if fixture_dir is not None:
         _check_cases_free(fixture_dir, [page_url] if html_file and page_url else list(urls))
-    pages = _run(urls, db_url, no_store, html_file, page_url, overrides)
-    for page in pages:
+    result = _run(urls, db_url, no_store, html_file, page_url, overrides)
+    for page in result.pages:
         click.echo(json.dumps(page_record(page), ensure_ascii=False) if as_json else summary(page))
-    unsaved = _save_cases(fixture_dir, pages, as_json) if fixture_dir is not None else 0
-    failed = [p for p in pages if p.outcome not in SUCCESS_OUTCOMES]
+    unsaved = _save_cases(fixture_dir, result.pages, as_json) if fixture_dir is not None else 0
+    failed = [p for p in result.pages if p.outcome not in SUCCESS_OUTCOMES]
     for page in failed:
         click.echo(f"error: {page.requested_url}: {page.error or page.outcome}", err=True)
-    if failed or unsaved:
+    for url, why in result.unfetched:
+        click.echo(f"error: {url}: not fetched ({why})", err=True)
+    if result.interrupted:
+        sys.exit(EXIT_INTERRUPTED)
+    if failed or result.unfetched or unsaved:
         sys.exit(1)
 
 
@@ -100,11 +111,11 @@ def _run(
     html_file: Path | None,
     page_url: str | None,
     overrides: tuple[str, ...],
-) -> list[FetchedPage]:
+) -> FetchResult:
     if html_file is not None:
         if not page_url or urls:
             raise click.UsageError("--html FILE needs --url URL and no other URLs")
-        return [fetch_saved(html_file, page_url, db_url, store=not no_store)]
+        return FetchResult([fetch_saved(html_file, page_url, db_url, store=not no_store)])
     if not urls:
         raise click.UsageError("give at least one URL (or --html FILE --url URL)")
     for url in urls:

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
+from crawler.normalise.boilerplate import RulesError
+from crawler.pages.site_rules import check_site_rules
 from crawler.reprocess import (
     Change,
     ReprocessReport,
@@ -50,6 +52,10 @@ def reprocess_command(
     extractor version) is made only where headline, authors or text now differ; --dry-run
     counts those documents and shows a few, writing nothing.
     """
+    try:
+        check_site_rules()
+    except RulesError as exc:
+        raise click.ClickException(str(exc)) from exc
     with _archive(db_url, dry_run) as engine:
         selection = Selection(_source_id(engine, source_name), _utc(since))
         report = _run(engine, selection, dry_run)
@@ -59,7 +65,10 @@ def reprocess_command(
 
 @contextmanager
 def _archive(db_url: str | None, dry_run: bool) -> Iterator[Engine]:
-    """A dry run reads over a connection that cannot write; a real run opens the archive."""
+    """A dry run reads over a connection that cannot write; a real run opens the archive.
+
+    Either way it must exist already: reprocessing a missing archive is "no archive at PATH".
+    """
     if dry_run:
         url = database_url(db_url)
         try:
@@ -68,7 +77,7 @@ def _archive(db_url: str | None, dry_run: bool) -> Iterator[Engine]:
             raise click.ClickException(str(exc)) from exc
         check_schema(engine, url)
     else:
-        engine = open_archive(db_url)
+        engine = open_archive(db_url, create=False)
     try:
         yield engine
     finally:

@@ -1,8 +1,9 @@
 """Decide, per article request, whether the archive needs it and how to ask for it.
 
 Known articles a feed or sitemap lists as unchanged are skipped; due revisits and changed
-ones are fetched with If-None-Match / If-Modified-Since from their last capture. Skips are
-counted as `archivist/skipped_unchanged` and `archivist/skipped_backoff` (crawl_runs columns).
+ones are fetched with If-None-Match / If-Modified-Since from their last capture, each
+canonical address once per run. Skips are counted as `archivist/skipped_unchanged` and
+`archivist/skipped_backoff` (crawl_runs columns).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class KnownDocumentsMiddleware:
         self.policy = revisit_policy(settings.copy_to_dict())
         self.stats = crawler.stats
         self.scheduled = 0
+        self.requested: set[str] = set()  # canonical addresses this run has asked for
         self.engine: Engine | None = None
         crawler.signals.connect(self.open, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
@@ -72,24 +74,32 @@ class KnownDocumentsMiddleware:
         # Redirects and retries come back through here with the meta already set.
         if not request.meta.get("article") or KNOWN_META in request.meta:
             return
-        known = self._lookup(request)
+        address = canonical_url(request.cb_kwargs.get("requested_url", request.url))
+        if address in self.requested:
+            # A due revisit and a listing (or two listings) can name one article with and
+            # without tracking parameters: whichever comes first fetches it, once per run. An
+            # alias (another address that once showed it, like `/latest`) is no duplicate: it
+            # may show another article now.
+            raise Skipped("asked for once already in this run")
+        known = self._lookup(request, address)
         if self.limit and self.scheduled >= self.limit:
             raise Skipped("over the crawl's --limit")
         self.scheduled += 1
+        self.requested.add(address)
         self.stats.inc_value("archivist/scheduled")
         request.meta[KNOWN_META] = known
         if known is not None:
             _add_validators(request, known)
 
-    def _lookup(self, request: Request) -> KnownDocument | None:
-        """The archive's record for the request; raises Skipped when it needs no fetch."""
+    def _lookup(self, request: Request, url: str) -> KnownDocument | None:
+        """The archive's record for the request (at canonical address `url`); raises Skipped
+        when it needs no fetch."""
         assert self.engine is not None
         revisit: int | None = request.meta.get("revisit")
         with Session(self.engine) as session:
             if revisit:
                 return known_document_by_id(session, revisit)
             listed = request.cb_kwargs.get("requested_url", request.url)  # as captured
-            url = canonical_url(listed)
             brief = self.documents.get(url) if self.documents is not None else None
             if brief is None:  # new, or another source's
                 brief = known_document(session, url, full=False)

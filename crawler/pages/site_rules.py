@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 from cssselect import SelectorError
@@ -29,7 +29,9 @@ from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement, html_parser
 
 from crawler.normalise.boilerplate import Rule, RulesError, rules_from_toml
-from crawler.pages.body import ExtractionOptions
+
+if TYPE_CHECKING:  # the worker checks rules files at start-up without loading the extractor
+    from crawler.pages.body import ExtractionOptions
 
 SITE_RULES_ENV = "ARCHIVIST_SITE_RULES"
 Selector: TypeAlias = etree.XPath  # CSSSelector is one too
@@ -93,6 +95,17 @@ def site_rules_for(url: str) -> SiteRules:
             return sites[host]
         host = host.partition(".")[2]
     return NO_RULES
+
+
+def check_site_rules() -> None:
+    """Raise RulesError when ARCHIVIST_SITE_RULES names a missing or broken file.
+
+    Commands call it before any page is fetched or read, so a broken file is one clear error
+    up front rather than a failure on every page.
+    """
+    location = os.environ.get(SITE_RULES_ENV, "").strip()
+    if location:
+        load_site_rules(location)
 
 
 def load_site_rules(location: str) -> dict[str, SiteRules]:
