@@ -137,7 +137,7 @@ class Worker:
         """Stop queueing and claiming; let crawls finish within the grace period, then stop them."""
         self._drop_role("stopping")
         active = self.runner.count()
-        self.log.event("worker.stopping", signal=self.signals, active_runs=active,
+        self.log.event("worker.stopping", signals=self.signals, active_runs=active,
                        grace=self.settings.grace)  # fmt: skip
         deadline = time.monotonic() + self.settings.grace
         beat = time.monotonic()
@@ -165,7 +165,8 @@ class Worker:
         except Exception as exc:  # leases expire on their own: a failed goodbye is harmless
             self.log.event("error", level="error", stage="release", error=one_line(exc))
         self._dispose()
-        self.log.event("worker.stopped", worker=self.identity, lost_archive=self.lost_archive)
+        self.log.event("worker.stopped", worker=self.identity, lost_archive=self.lost_archive,
+                       signals=self.signals)  # fmt: skip
 
     def _dispose(self) -> None:
         self.engine.dispose()

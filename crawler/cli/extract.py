@@ -14,8 +14,7 @@ from typing import Any
 
 import click
 
-from crawler.normalise.boilerplate import RulesError
-from crawler.pages.site_rules import check_site_rules
+from crawler.cli.options import require_site_rules
 from crawler.reading import BlockedPage, NotAnArticle, read_article
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
@@ -59,10 +58,7 @@ def extract(
     language, word_count, content_hash and outcome; a file that fails gets outcome "blocked"
     or "error" and an error message, and the others go on. Exits 1 if any file failed.
     """
-    try:
-        check_site_rules()
-    except RulesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    require_site_rules()
     files = list(expand_inputs(inputs))
     if page_url and len(files) != 1:
         raise click.UsageError("--url names one page: give exactly one FILE or -")

@@ -9,13 +9,12 @@ from typing import Any
 
 import click
 
-from crawler.cli.options import settings_option
+from crawler.cli.options import require_site_rules, settings_option
 from crawler.fetch import FetchResult, fetch_saved, fetch_urls
 from crawler.golden import CaseError, check_free, save_case
 from crawler.items import FetchedPage
 from crawler.normalise.boilerplate import RulesError
 from crawler.outcomes import FetchProblem
-from crawler.pages.site_rules import check_site_rules
 from crawler.settings import parse_overrides
 from store.cli_options import db_option, one_line_errors
 from store.db import database_url, open_archive
@@ -62,10 +61,7 @@ def fetch(
     such URL is named on stderr; failures are still recorded as captures), 3 if a signal
     stopped the fetch. --save-fixture never overwrites a case: it stops before fetching.
     """
-    try:
-        check_site_rules()
-    except RulesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    require_site_rules()
     if fixture_dir is not None:
         _check_cases_free(fixture_dir, [page_url] if html_file and page_url else list(urls))
     result = _run(urls, db_url, no_store, html_file, page_url, overrides)

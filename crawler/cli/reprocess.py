@@ -12,8 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import Engine
 
-from crawler.normalise.boilerplate import RulesError
-from crawler.pages.site_rules import check_site_rules
+from crawler.cli.options import require_site_rules
 from crawler.reprocess import (
     Change,
     ReprocessReport,
@@ -23,7 +22,7 @@ from crawler.reprocess import (
 )
 from store.cli_options import db_option, one_line_errors
 from store.db import database_url, open_archive, session_factory, transaction
-from store.query import QueryError, check_schema, open_readonly
+from store.query import check_schema, open_readonly
 from store.runs import finish_run, start_run
 from store.sources import SourceError, get_source
 
@@ -52,10 +51,7 @@ def reprocess_command(
     extractor version) is made only where headline, authors or text now differ; --dry-run
     counts those documents and shows a few, writing nothing.
     """
-    try:
-        check_site_rules()
-    except RulesError as exc:
-        raise click.ClickException(str(exc)) from exc
+    require_site_rules()
     with _archive(db_url, dry_run) as engine:
         selection = Selection(_source_id(engine, source_name), _utc(since))
         report = _run(engine, selection, dry_run)
@@ -71,10 +67,7 @@ def _archive(db_url: str | None, dry_run: bool) -> Iterator[Engine]:
     """
     if dry_run:
         url = database_url(db_url)
-        try:
-            engine = open_readonly(url)
-        except QueryError as exc:  # no archive there: say so, create nothing
-            raise click.ClickException(str(exc)) from exc
+        engine = open_readonly(url)  # no archive there: "no archive at PATH", nothing created
         check_schema(engine, url)
     else:
         engine = open_archive(db_url, create=False)
