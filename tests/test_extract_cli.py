@@ -140,6 +140,13 @@ def test_usage_errors_are_one_line(args: list[str], message: str) -> None:
     assert "Traceback" not in result.output
 
 
+def test_a_folder_without_pages_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a page")
+    result = run(str(tmp_path))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"no .html or .htm or .html.gz or .htm.gz files in {tmp_path}" in result.output
+
+
 def test_bad_url_map_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "urls.json"
     bad.write_text('["not", "an", "object"]')

@@ -31,8 +31,12 @@ def test_an_unchanged_feed_is_counted_as_skipped(site: LoopbackSite, db_url: str
     assert all(site.hits(path) == 1 for path in paths)
     assert rows(db_url, f"{RUN_COUNTS} order by id") == [(3, 3, 0, 0), (3, 0, 3, 0)]
     header, newest = in_process(runs_command, "--db", db_url).output.splitlines()[:2]
-    assert header.split()[5:8] == ["found", "skipped", "fetched"]
-    assert newest.split()[6:9] == ["3", "3", "0"]  # `started` is two words: date and time
+    assert header.split()[2:10] == [
+        "kind", "status", "started", "(UTC)", "secs", "found", "skipped", "fetched"
+    ]  # fmt: skip
+    cells = newest.split()  # `started` is two words: date and time
+    assert cells[2:4] == ["crawl", "finished"] and re.fullmatch(r"20\d\d-\d\d-\d\d", cells[4])
+    assert cells[7:10] == ["3", "3", "0"]
 
 
 def test_a_dead_link_in_backoff_is_counted_as_skipped(site: LoopbackSite, db_url: str) -> None:

@@ -190,7 +190,8 @@ def runs(limit: int, as_json: bool, db_url: str | None) -> None:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
     table = Table(box=None)
-    for column in ("id", "source", "status", "started", "secs", *SHOWN_COUNTERS.values()):
+    for column in ("id", "source", "kind", "status", "started (UTC)", "secs",
+                   *SHOWN_COUNTERS.values()):  # fmt: skip
         table.add_column(column, no_wrap=True)
     table.add_column("error", overflow="fold")
     for record in records:
@@ -199,13 +200,14 @@ def runs(limit: int, as_json: bool, db_url: str | None) -> None:
 
 
 def _run_cells(record: dict[str, Any]) -> list[str]:
-    started = record["started_at"][5:16].replace("T", " ")
+    started = record["started_at"][:16].replace("T", " ")
     seconds = ""
     if record["finished_at"]:
         finished = datetime.fromisoformat(record["finished_at"])
         seconds = f"{(finished - datetime.fromisoformat(record['started_at'])).total_seconds():.0f}"
     counts = [str(_shown_count(record, c)) for c in SHOWN_COUNTERS]
-    return [str(record["id"]), record["source"] or "", record["status"], started, seconds,
+    source = record["source"] or ("(removed)" if record["kind"] != "reprocess" else "")
+    return [str(record["id"]), source, record["kind"], record["status"], started, seconds,
             *counts, record["error"] or ""]  # fmt: skip
 
 

@@ -84,7 +84,10 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
         path = Path(given)
         if path.is_dir():
             pages = sorted(p for p in path.iterdir() if p.name.lower().endswith(PAGE_SUFFIXES))
-            yield from ((str(p), p) for p in pages if p.is_file())
+            pages = [p for p in pages if p.is_file()]
+            if not pages:
+                raise click.UsageError(f"no {' or '.join(PAGE_SUFFIXES)} files in {given}")
+            yield from ((str(p), p) for p in pages)
         elif path.is_file():
             yield given, path
         else:
