@@ -62,8 +62,26 @@ def find_document(session: Session, url: str) -> Document:
         .limit(1)
     ).first()
     if document_id is None:
-        raise QueryError(f"no document in the archive for {url}")
+        raise QueryError(f"no document in the archive for {url}{_fetches_note(session, forms)}")
     return session.get_one(Document, document_id)
+
+
+def _fetches_note(session: Session, forms: set[str]) -> str:
+    """What the archive knows of a URL that never became a document: its fetches, if any."""
+    fetched = or_(Capture.requested_url.in_(forms), Capture.final_url.in_(forms))
+    count = session.scalar(select(func.count()).select_from(Capture).where(fetched)) or 0
+    if not count:
+        return ""
+    newest = session.scalars(
+        select(Capture).where(fetched).order_by(Capture.fetched_at.desc()).limit(1)
+    ).one()
+    status = f"HTTP {newest.status_code}, " if newest.status_code is not None else ""
+    return (
+        f" (fetched {count} time(s), never read as an article; the newest on "
+        f"{newest.fetched_at:%Y-%m-%d %H:%M} UTC: {status}{newest.outcome}"
+        + (f": {newest.error}" if newest.error else "")
+        + ")"
+    )
 
 
 def lookup_url(url: str) -> str:

@@ -122,6 +122,19 @@ def test_unknown_url_is_a_one_line_error(archive: str) -> None:
         )
 
 
+def test_a_url_fetched_but_never_read_says_what_its_fetches_gave(archive: str) -> None:
+    dead = "https://news.example/2024/03/withdrawn/"
+    engine = new_archive(archive)
+    record_error(engine, dead, at(6), "HTTP 503 Service Unavailable")
+    record_error(engine, dead, at(7), "HTTP 503 Service Unavailable")
+    engine.dispose()
+    result = run("history", dead, "--db", archive)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: no document in the archive for {dead} (fetched 2 ")
+    assert "never read as an article; the newest on " in result.stderr
+    assert "HTTP 503, error: HTTP 503 Service Unavailable)" in result.stderr
+
+
 def test_reading_history_writes_nothing(archive: str) -> None:
     before = fingerprint(archive)
     assert run("history", URL, "--db", archive).exit_code == 0
