@@ -7,6 +7,7 @@ few short cycles while the newsroom corrects one article, then shows what is in 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -161,19 +162,31 @@ def _versions(engine: Engine, site: DemoSite) -> int:
 def stop_worker(worker: subprocess.Popen[bytes]) -> int:
     """SIGTERM, as systemd or Docker would send; the worker's exit status.
 
-    A second Ctrl-C while the worker drains kills it (and its crawl) at once.
+    A second Ctrl-C while the worker drains sends it a second SIGTERM: the worker then stops
+    its crawls at once (their process groups: SIGTERM, then SIGKILL) and exits.
     """
-    if worker.poll() is None:
-        os.kill(worker.pid, signal.SIGTERM)
+    _signal(worker, signal.SIGTERM)
+    try:
+        return _wait(worker)
+    except KeyboardInterrupt:
+        _signal(worker, signal.SIGTERM)  # the worker's "second signal": stop at once
+        _wait(worker)
+        raise
+
+
+def _wait(worker: subprocess.Popen[bytes]) -> int:
+    """The worker's exit status; a worker that outlives its own escalation is killed."""
     try:
         return worker.wait(timeout=WORKER_STOP_SECONDS)
     except subprocess.TimeoutExpired:
         worker.kill()
         return worker.wait()
-    except KeyboardInterrupt:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker's session: its crawl too
-        worker.wait()
-        raise
+
+
+def _signal(worker: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it has just exited
+        if worker.poll() is None:
+            os.kill(worker.pid, signum)
 
 
 def run_demo(directory: Path, port: int, say: Say) -> DemoResult:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -67,4 +67,4 @@ def _next_run(session: Session, source: Source, last: CrawlRun | None, now: date
     if trigger is None:
         return "manual"
     when = first_fire_time(trigger, last.started_at if last else None, now)
-    return "now" if when <= now else when.isoformat(timespec="seconds")
+    return "now" if when <= now else when.astimezone(UTC).isoformat(timespec="seconds")

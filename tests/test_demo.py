@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -122,14 +123,38 @@ def test_ctrl_c_stops_the_demo_gracefully_and_shows_the_archive(
     assert not _processes_with(f"worker\0--db\0{url}\0")  # no worker left behind
 
 
-def _processes_with(argv_part: str) -> list[str]:
+def test_a_second_ctrl_c_stops_the_demo_at_once_and_leaves_nothing_running(
+    tmp_path: Path,
+) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        if re.search(r"run \d+ of gazette-\w+ finished", line):
+            break
+    os.killpg(demo.pid, signal.SIGINT)
+    time.sleep(0.2)
+    os.killpg(demo.pid, signal.SIGINT)
+    _, err = demo.communicate(timeout=60)
+    assert demo.returncode == 130, err
+    assert "stopped at once" in err and "Traceback" not in err
+    url = "sqlite:///" + str(tmp_path / "demo" / "archive.db")
+    assert not _processes_with(f"worker\0--db\0{url}\0")
+    assert not _processes_with(f"ARCHIVIST_DB={url}\0", "environ")  # nor any of its crawls
+
+
+def _processes_with(part: str, where: str = "cmdline") -> list[str]:
+    """The processes whose argv (or environment) holds `part`."""
     found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+    for entry in Path("/proc").glob(f"[0-9]*/{where}"):
         try:
-            text = cmdline.read_text("utf-8", "replace")
-        except OSError:  # gone meanwhile
+            text = entry.read_text("utf-8", "replace")
+        except OSError:  # gone meanwhile, or not ours to read
             continue
-        if argv_part in text:
+        if part in text:
             found.append(text)
     return found
 

@@ -38,6 +38,8 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
         last = ran(session, hourly, timedelta(minutes=10))
         nightly = source("nightly", cron="0 3 * * *")
         ran(session, nightly, timedelta(minutes=1), status="failed")
+        moscow = source("moscow", cron="0 7 * * *", timezone="Europe/Moscow")
+        ran(session, moscow, timedelta(minutes=1))
         source("off", every_seconds=60, enabled=False)
         source("manual")
         busy = source("busy", every_seconds=60)
@@ -59,6 +61,9 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
     assert entries["nightly"]["schedule"] == "cron 0 3 * * *"
     assert entries["nightly"]["next_run"].endswith("T03:00:00+00:00")
     assert entries["nightly"]["last_status"] == "failed"
+    # 07:00 in Moscow (UTC+3 all year), shown in UTC like every other next run
+    assert entries["moscow"]["schedule"] == "cron 0 7 * * * Europe/Moscow"
+    assert entries["moscow"]["next_run"].endswith("T04:00:00+00:00")
     assert entries["off"]["next_run"] == "disabled"
     assert (entries["manual"]["schedule"], entries["manual"]["next_run"]) == ("manual", "manual")
     assert entries["busy"]["next_run"] == "running"
@@ -69,7 +74,7 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
     header, rule, *lines = table.output.splitlines()
     assert header.split()[:4] == ["source", "kind", "schedule", "last_run"]
     assert set(rule) == {"-", " "}
-    assert len(lines) == 7 and lines[0].startswith("busy")
+    assert len(lines) == 8 and lines[0].startswith("busy")
 
 
 def test_schedule_of_an_empty_archive_and_a_bad_database(tmp_path: object) -> None:
