@@ -93,17 +93,7 @@ def test_ctrl_c_stops_the_demo_gracefully_and_shows_the_archive(
 ) -> None:
     # Ctrl-C as a terminal sends it, to the whole foreground process group; or a plain `kill`
     # of the demo alone, which must not leave its worker (in a session of its own) running.
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    assert demo.stdout is not None
-    seen = []
-    for line in demo.stdout:  # the first finished run, then Ctrl-C
-        seen.append(line)
-        if re.search(r"run \d+ of gazette-\w+ finished", line):
-            break
+    demo, seen = _demo_after_its_first_run(tmp_path)
     if group:
         os.killpg(demo.pid, signal.SIGINT)
     else:
@@ -126,15 +116,7 @@ def test_ctrl_c_stops_the_demo_gracefully_and_shows_the_archive(
 def test_a_second_ctrl_c_stops_the_demo_at_once_and_leaves_nothing_running(
     tmp_path: Path,
 ) -> None:
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )  # fmt: skip
-    assert demo.stdout is not None
-    for line in demo.stdout:
-        if re.search(r"run \d+ of gazette-\w+ finished", line):
-            break
+    demo, _ = _demo_after_its_first_run(tmp_path)
     os.killpg(demo.pid, signal.SIGINT)
     time.sleep(0.2)
     os.killpg(demo.pid, signal.SIGINT)
@@ -144,6 +126,23 @@ def test_a_second_ctrl_c_stops_the_demo_at_once_and_leaves_nothing_running(
     url = "sqlite:///" + str(tmp_path / "demo" / "archive.db")
     assert not _processes_with(f"worker\0--db\0{url}\0")
     assert not _processes_with(f"ARCHIVIST_DB={url}\0", "environ")  # nor any of its crawls
+
+
+def _demo_after_its_first_run(tmp_path: Path) -> tuple[subprocess.Popen[str], list[str]]:
+    """`archivist demo` in a process group of its own (a terminal's foreground job), once it
+    has printed its first finished run; and the lines it printed up to there."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    seen = []
+    for line in demo.stdout:
+        seen.append(line)
+        if re.search(r"run \d+ of gazette-\w+ finished", line):
+            break
+    return demo, seen
 
 
 def _processes_with(part: str, where: str = "cmdline") -> list[str]:
