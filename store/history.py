@@ -143,6 +143,10 @@ def version_pair(
         raise QueryError(
             f"{document.url}: version 1 is the first version: nothing before it to compare"
         )
+    if to_no is None and from_no == new.version_no:
+        raise QueryError(
+            f"{document.url}: version {from_no} is the newest version: nothing after it to compare"
+        )
     old_no = new.version_no - 1 if from_no is None else from_no
     return _version(session, document, old_no), new
 

@@ -122,6 +122,13 @@ def test_unknown_url_is_a_one_line_error(archive: str) -> None:
         )
 
 
+def test_from_the_newest_alone_is_an_error(archive: str) -> None:
+    result = run("diff", URL, "--from", "3", "--db", archive)
+    assert result.exit_code == 1
+    assert "version 3 is the newest version: nothing after it to compare" in result.stderr
+    assert run("diff", URL, "--from", "2", "--db", archive).exit_code == 0
+
+
 def test_a_url_fetched_but_never_read_says_what_its_fetches_gave(archive: str) -> None:
     dead = "https://news.example/2024/03/withdrawn/"
     engine = new_archive(archive)
