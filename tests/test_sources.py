@@ -328,3 +328,87 @@ def test_import_declares_the_time_zone(db_url: str, tmp_path: Path) -> None:
     file.write_text(zoned.replace("Europe/Minsk", "Nowhere/City"), encoding="utf-8")
     bad = run(db_url, "import", str(file))
     assert bad.exit_code == 2 and "sources.minsk: not a time zone 'Nowhere/City'" in bad.output
+
+
+def import_error(archive: str, tmp_path: Path, lines: str) -> str:
+    """The error line (after its `Error: FILE: `) refusing a file that declares `a` with `lines`."""
+    file = tmp_path / "sources.toml"
+    file.write_text("[sources.a]\n" + lines, encoding="utf-8")
+    result = run(archive, "import", str(file))
+    assert result.exit_code == 2, result.output
+    assert listed(archive) == {}
+    assert error_line(result).startswith(f"Error: {file}: ")
+    return error_line(result).removeprefix(f"Error: {file}: ")
+
+
+NOT_A_VALUE = "must be a string, number or boolean, not"
+
+
+@pytest.mark.parametrize(
+    ("entry", "error"),
+    [
+        ("DOWNLOAD_DELAY = 1979-05-27T07:32:00Z", f"DOWNLOAD_DELAY: {NOT_A_VALUE} a date-time"),
+        ("DOWNLOAD_DELAY = 1979-05-27", f"DOWNLOAD_DELAY: {NOT_A_VALUE} a date"),
+        ("DOWNLOAD_DELAY = [1, 2]", f"DOWNLOAD_DELAY: {NOT_A_VALUE} an array"),
+        ("DOWNLOAD_DELAY = { seconds = 1 }", f"DOWNLOAD_DELAY: {NOT_A_VALUE} a table"),
+        ("DOWNLOAD_DELAY = nan", f"DOWNLOAD_DELAY: {NOT_A_VALUE} nan"),
+        (
+            '" ARCHIVIST_LIMIT" = 1',
+            '" ARCHIVIST_LIMIT": a setting name cannot have spaces around it',
+        ),
+        (
+            '"DOWNLOAD_DELAY\\t" = 1',
+            '"DOWNLOAD_DELAY\\t": a setting name cannot have spaces around it',
+        ),
+        ('"ARCHIVIST_LIMIT=x" = 1', "\"ARCHIVIST_LIMIT=x\": a setting name cannot contain '='"),
+        ('" " = 1', '" ": a setting name cannot be blank'),
+        ('"" = 1', '"": a setting name cannot be blank'),
+    ],
+)
+def test_import_refuses_settings_no_setting_can_be(
+    archive: str, tmp_path: Path, entry: str, error: str
+) -> None:
+    lines = FEED + f'every = "1h"\nsettings = {{ {entry} }}\n'
+    assert import_error(archive, tmp_path, lines) == f"sources.a.settings.{error}"
+
+
+def test_import_keeps_settings_values_as_typed(archive: str, tmp_path: Path) -> None:
+    file = tmp_path / "sources.toml"
+    settings = 'USER_AGENT = "x/1", RETRY_TIMES = 2, DOWNLOAD_DELAY = 0.5, COOKIES_ENABLED = false'
+    file.write_text(f'[sources.a]\n{FEED}every = "1h"\nsettings = {{ {settings} }}\n')
+    imported = run(archive, "import", str(file))
+    assert imported.exit_code == 0, imported.output
+    assert listed(archive)["a"]["settings"] == {
+        "USER_AGENT": "x/1", "RETRY_TIMES": 2, "DOWNLOAD_DELAY": 0.5, "COOKIES_ENABLED": False
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lines", "error"),
+    [
+        (FEED + "every = 0\n", "sources.a.every: must be longer than zero"),
+        (FEED + 'every = "0m"\n', "sources.a.every: must be longer than zero"),
+        (START + 'every = "1h"\ndepth = 0\n', "sources.a.depth: must be between 1 and 10"),
+    ],
+)
+def test_import_names_the_key_out_of_range(
+    archive: str, tmp_path: Path, lines: str, error: str
+) -> None:
+    assert import_error(archive, tmp_path, lines) == error
+    added = run(archive, "add", "a", "--feed", "https://x.example/f", "--every", "0")
+    assert error_line(added) == "Error: --every must be longer than zero"  # the option's name
+
+
+@pytest.mark.parametrize("zone", ["localtime", "posixrules"])
+def test_a_host_s_own_time_zone_is_refused(archive: str, tmp_path: Path, zone: str) -> None:
+    refused = run(archive, "add", "a", "--feed", "https://x.example/f", "--cron", "0 7 * * *",
+                  "--timezone", zone)  # fmt: skip
+    assert refused.exit_code == 2
+    assert error_line(refused).startswith(f"Error: {zone!r} is this host's time zone")
+    error = import_error(archive, tmp_path, FEED + f'cron = "0 7 * * *"\ntimezone = "{zone}"\n')
+    assert error.startswith(f"sources.a: {zone!r} is this host's time zone")
+    for name in ("UTC", "Europe/Moscow"):
+        added = run(archive, "add", name, "--feed", "https://x.example/f", "--cron", "0 7 * * *",
+                    "--timezone", name)  # fmt: skip
+        assert added.exit_code == 0, added.output
+        assert listed(archive)[name]["timezone"] == name

@@ -6,10 +6,13 @@ refuse the same mistakes with the same one-line messages.
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 import click
 from apscheduler.triggers.cron import CronTrigger
@@ -32,6 +35,26 @@ DECLARED_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "enabled": ((bool,), "true or false"),
     "settings": ((dict,), "a table such as { DOWNLOAD_DELAY = 1 }"),
 }
+# What TOML values that no crawl setting can hold are called (datetime before its base, date).
+TOML_KINDS: tuple[tuple[type, str], ...] = (
+    (dict, "a table"),
+    (list, "an array"),
+    (datetime, "a date-time"),
+    (date, "a date"),
+    (time, "a time"),
+)
+# Zone database names for the host's own zone: a cron read in one would mean another time, or
+# none, on a worker of another host.
+HOST_ZONES = frozenset({"localtime", "posixrules"})
+
+
+class FieldError(click.UsageError):
+    """A value out of range, said of its option (`--every ...`) or, on import, of its TOML key."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"--{field} {problem}")
+        self.field = field
+        self.problem = problem
 
 
 def schedule_fields(
@@ -53,7 +76,7 @@ def schedule_fields(
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
         if seconds <= 0:
-            raise click.UsageError("--every must be longer than zero")
+            raise FieldError("every", "must be longer than zero")
         return {"every_seconds": seconds, "cron": None, "timezone": None}
     if cron:
         try:
@@ -65,13 +88,23 @@ def schedule_fields(
 
 
 def checked_zone(name: str) -> str:
-    """An IANA time zone name (`Europe/Moscow`, `UTC`), checked against the zone database."""
-    try:
-        return ZoneInfo(name).key
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    """An IANA time zone name (`Europe/Moscow`, `UTC`) of the zone database, the same anywhere."""
+    if name in HOST_ZONES:
+        raise click.UsageError(
+            f"{name!r} is this host's time zone, which other hosts need not share: "
+            "give an IANA name such as Europe/Moscow or UTC"
+        )
+    if name not in zone_names():
         raise click.UsageError(
             f"not a time zone {name!r}: give an IANA name such as Europe/Moscow or UTC"
-        ) from exc
+        )
+    return name
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """The zone database's names, read once (it opens each file of the database)."""
+    return frozenset(available_timezones())
 
 
 def discovery_fields(
@@ -95,7 +128,7 @@ def discovery_fields(
         fields["follow"] = _checked_pattern(follow)
     if depth is not None:
         if not 1 <= depth <= MAX_DEPTH:
-            raise click.UsageError(f"--depth must be between 1 and {MAX_DEPTH}")
+            raise FieldError("depth", f"must be between 1 and {MAX_DEPTH}")
         fields["depth"] = depth
     return fields
 
@@ -106,6 +139,25 @@ def declared_type_error(key: str, value: Any) -> str | None:
     if isinstance(value, types) and (bool in types or not isinstance(value, bool)):
         return None
     return f"must be {described}, not {value!r}"
+
+
+def setting_error(name: str, value: Any) -> str | None:
+    """Why a TOML `settings` entry cannot be a crawl setting (None when it can).
+
+    The name must be one `-s NAME=VALUE` could give, as written; the value one it could read.
+    """
+    if not name.strip():
+        return "a setting name cannot be blank"
+    if name != name.strip():
+        return "a setting name cannot have spaces around it"
+    if "=" in name:
+        return "a setting name cannot contain '='"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a string, number or boolean, not {value!r}"
+    if isinstance(value, (str, int, float)):  # bool is an int
+        return None
+    kind = next((said for kind, said in TOML_KINDS if isinstance(value, kind)), repr(value))
+    return f"must be a string, number or boolean, not {kind}"
 
 
 def checked_name(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,12 +14,14 @@ import click
 from sqlalchemy.orm import Session
 
 from crawler.cli.source_fields import (
+    FieldError,
     checked_name,
     declared_type_error,
     describe,
     discovery_fields,
     schedule_fields,
     schedule_text,
+    setting_error,
     settings_option,
     settings_table,
 )
@@ -361,13 +364,29 @@ def _declared(file: Path, name: str, table: Any) -> dict[str, Any]:
         problem = declared_type_error(key, value)
         if problem:
             raise click.UsageError(f"{file}: sources.{name}.{key}: {problem}")
+    _check_settings(file, name, table.get("settings", {}))
     try:
         fields = _declared_fields(name, table)
+    except FieldError as exc:
+        raise click.UsageError(f"{file}: sources.{name}.{exc.field}: {exc.problem}") from exc
     except click.UsageError as exc:
         raise click.UsageError(f"{file}: sources.{name}: {exc.message}") from exc
     if "kind" not in fields or not (fields.get("every_seconds") or fields.get("cron")):
         raise click.UsageError(f"{file}: sources.{name} needs feed/sitemap/start and every/cron")
     return fields
+
+
+def _check_settings(file: Path, name: str, settings: dict[str, Any]) -> None:
+    """Each entry of a declaration's `settings` table, named by its TOML path when refused."""
+    for key, value in settings.items():
+        problem = setting_error(key, value)
+        if problem:
+            raise click.UsageError(f"{file}: sources.{name}.settings.{_toml_key(key)}: {problem}")
+
+
+def _toml_key(key: str) -> str:
+    """A key as a TOML dotted path spells it: bare when it can be, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _declared_fields(name: str, table: dict[str, Any]) -> dict[str, Any]:
