@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedPage
+from crawler.items import FetchedPage, Listing
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reader_pool import ReaderPool, Reading, read_for_archive
@@ -129,18 +129,22 @@ def _after_check(
         return
     document = session.get(Document, recorded.document_id)  # loaded once for both
     assert document is not None
-    listing = item.listing
-    if listing is not None:
-        note_listing(
-            session,
-            document,
-            modified_at=listing.modified_at,
-            news_title=listing.news_title,
-            news_keywords=listing.news_keywords,
-            news_published_at=listing.news_published_at,
-        )
+    if item.listing is not None:
+        keep_listing(session, document, item.listing)
     if policy is not None:
         schedule_next_check(session, document, policy, item.fetched_at)
+
+
+def keep_listing(session: Session, document: Document | int, listing: Listing) -> None:
+    """Keep what a feed or sitemap said about the document: its date and news fields."""
+    note_listing(
+        session,
+        document,
+        modified_at=listing.modified_at,
+        news_title=listing.news_title,
+        news_keywords=listing.news_keywords,
+        news_published_at=listing.news_published_at,
+    )
 
 
 class ArchivePipeline:

@@ -2,7 +2,8 @@
 
 Known articles a feed or sitemap lists as unchanged are skipped; due revisits and changed
 ones are fetched with If-None-Match / If-Modified-Since from their last capture, each
-canonical address once per run. Skips are counted as `archivist/skipped_unchanged` and
+canonical address once per run; a listing whose address a revisit asked for first is noted on
+the revisited document. Skips are counted as `archivist/skipped_unchanged` and
 `archivist/skipped_backoff` (crawl_runs columns).
 """
 
@@ -19,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from crawler.items import Listing
 from crawler.normalise.urls import canonical_url
-from crawler.pipelines import revisit_policy
-from store.db import make_engine
+from crawler.pipelines import keep_listing, revisit_policy
+from store.db import make_engine, transaction
 from store.revisits import (
     KnownDocument,
     known_document,
@@ -52,7 +53,8 @@ class KnownDocumentsMiddleware:
         self.policy = revisit_policy(settings.copy_to_dict())
         self.stats = crawler.stats
         self.scheduled = 0
-        self.requested: set[str] = set()  # canonical addresses this run has asked for
+        # canonical addresses this run has asked for, and the known document each was for
+        self.requested: dict[str, int | None] = {}
         self.engine: Engine | None = None
         crawler.signals.connect(self.open, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
@@ -76,20 +78,36 @@ class KnownDocumentsMiddleware:
             return
         address = canonical_url(request.cb_kwargs.get("requested_url", request.url))
         if address in self.requested:
-            # A due revisit and a listing (or two listings) can name one article with and
-            # without tracking parameters: whichever comes first fetches it, once per run. An
-            # alias (another address that once showed it, like `/latest`) is no duplicate: it
-            # may show another article now.
+            # A due revisit and a listing can name one article, with or without tracking
+            # parameters (discovery lists each canonical address once): whichever comes first
+            # fetches it, once per run. An alias (another address that once showed it, like
+            # `/latest`) is no duplicate: it may show another article now.
+            self._keep_listing(request, self.requested[address])
             raise Skipped("asked for once already in this run")
         known = self._lookup(request, address)
         if self.limit and self.scheduled >= self.limit:
             raise Skipped("over the crawl's --limit")
         self.scheduled += 1
-        self.requested.add(address)
+        self.requested[address] = known.id if known is not None else None
         self.stats.inc_value("archivist/scheduled")
         request.meta[KNOWN_META] = known
         if known is not None:
             _add_validators(request, known)
+
+    def _keep_listing(self, request: Request, document_id: int | None) -> None:
+        """Note the listing of a request dropped for a revisit of its address on the document.
+
+        Its page would have carried the listing to the pipeline; the revisit's page carries
+        none. Attaching the listing to that page instead would miss the pages archived before
+        the feed or sitemap is read (revisits start with discovery), so it is noted here, the
+        one place that sees both requests, in whatever order they come.
+        """
+        listing: Listing | None = request.meta.get("listing")
+        if listing is None or document_id is None:
+            return
+        assert self.engine is not None
+        with transaction(self.engine) as session:
+            keep_listing(session, document_id, listing)
 
     def _lookup(self, request: Request, url: str) -> KnownDocument | None:
         """The archive's record for the request (at canonical address `url`); raises Skipped

@@ -12,6 +12,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import KEPT_HEADERS, FetchedPage, Listing
 from crawler.middlewares.known import KNOWN_META, Skipped
+from crawler.normalise.urls import canonical_url
 
 
 def kept_headers(response: Response) -> dict[str, str]:
@@ -22,6 +23,15 @@ def kept_headers(response: Response) -> dict[str, str]:
         if value is not None:
             headers[name] = value.decode("latin-1")
     return headers
+
+
+def canonical_address(url: str) -> str:
+    """The canonical address of a listed URL; the URL as listed when it has none (a malformed
+    port: its fetch fails and says so)."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
 
 
 def page_from_response(response: Response, requested_url: str) -> FetchedPage:
@@ -68,7 +78,7 @@ class ArticleSpider(scrapy.Spider):
         self.urls = list(urls)
         self.revisits = list(revisits)  # (document id, URL) of known articles due a check
         self.discovery_errors: list[str] = []
-        self.listed: set[str] = set()
+        self.listed: set[str] = set()  # canonical addresses discovery has found
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for request in self.discovery_requests():
@@ -85,21 +95,33 @@ class ArticleSpider(scrapy.Spider):
     def article_request(
         self, url: str, listing: Listing | None = None, revisit: int | None = None, **cb_kwargs: Any
     ) -> scrapy.Request:
-        """A request for one article; its response becomes a FetchedPage."""
+        """A request for one article; its response becomes a FetchedPage.
+
+        A revisit passes Scrapy's duplicate filter: a listing of the same address must reach
+        the known-documents middleware, which fetches the address once and keeps the
+        listing's data whichever of the two comes first (the filter would drop the listing
+        unseen).
+        """
         return scrapy.Request(
             url,
             callback=self.parse,
             errback=self.failed,
             cb_kwargs={"requested_url": url, **cb_kwargs},
             meta={"article": True, "listing": listing, "revisit": revisit},
-            dont_filter=self.refetch_duplicates,
+            dont_filter=self.refetch_duplicates or revisit is not None,
         )
 
     def listed_article(self, listing: Listing, **cb_kwargs: Any) -> Iterator[scrapy.Request]:
-        """The request for an article discovery found, once per URL per crawl."""
-        if listing.url in self.listed:
+        """The request for an article discovery found, once per canonical address per crawl.
+
+        `/a/` and `/a/?utm_source=rss` are one article, discovered once and asked for in the
+        first spelling listed, as the known-documents middleware asks for each canonical
+        address once per run: every discovered address is then fetched or counted skipped.
+        """
+        address = canonical_address(listing.url)
+        if address in self.listed:
             return
-        self.listed.add(listing.url)
+        self.listed.add(address)
         self.crawler.stats.inc_value("archivist/discovered")
         yield self.article_request(listing.url, listing, **cb_kwargs)
 
