@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from difflib import get_close_matches
@@ -139,9 +140,10 @@ def _convert(raw: str) -> Any:
         return lowered == "true"
     for kind in (int, float):
         try:
-            return kind(raw)
+            number = kind(raw)
         except ValueError:
             continue
+        return number if math.isfinite(number) else raw  # "nan", "inf": words, not numbers
     return raw
 
 

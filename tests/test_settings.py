@@ -12,6 +12,10 @@ from scheduler.cli import cli
 def test_values_are_converted_and_applied() -> None:
     overrides = parse_overrides(("DOWNLOAD_DELAY=0.5", "ROBOTSTXT_OBEY=false", "RETRY_TIMES=5"))
     assert overrides == {"DOWNLOAD_DELAY": 0.5, "ROBOTSTXT_OBEY": False, "RETRY_TIMES": 5}
+    # stored as JSON with the source: never a float JSON cannot hold
+    assert parse_overrides(("X_A=nan", "X_B=inf", "X_C=-Infinity")) == {
+        "X_A": "nan", "X_B": "inf", "X_C": "-Infinity"
+    }  # fmt: skip
     settings = crawl_settings(overrides)
     assert settings["RETRY_TIMES"] == 5 and settings["ROBOTSTXT_OBEY"] is False
 
