@@ -56,6 +56,7 @@ class KnownDocumentsMiddleware:
         # canonical addresses this run has asked for, and the known document each was for
         self.requested: dict[str, int | None] = {}
         self.engine: Engine | None = None
+        self.listings: list[tuple[int, Listing]] = []  # for revisited documents, see close()
         crawler.signals.connect(self.open, signal=signals.spider_opened)
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -70,7 +71,18 @@ class KnownDocumentsMiddleware:
 
     def close(self) -> None:
         if self.engine is not None:
+            self._write_listings()
             self.engine.dispose()
+
+    def _write_listings(self) -> None:
+        """The listings noted for revisited documents, in one transaction at the end of the
+        run (one each would cost a commit per listed article on a re-check of a whole site)."""
+        assert self.engine is not None
+        if self.listings:
+            with transaction(self.engine) as session:
+                for document_id, listing in self.listings:
+                    keep_listing(session, document_id, listing)
+            self.listings.clear()
 
     def process_request(self, request: Request) -> None:
         # Redirects and retries come back through here with the meta already set.
@@ -103,11 +115,8 @@ class KnownDocumentsMiddleware:
         one place that sees both requests, in whatever order they come.
         """
         listing: Listing | None = request.meta.get("listing")
-        if listing is None or document_id is None:
-            return
-        assert self.engine is not None
-        with transaction(self.engine) as session:
-            keep_listing(session, document_id, listing)
+        if listing is not None and document_id is not None:
+            self.listings.append((document_id, listing))  # written when the run ends
 
     def _lookup(self, request: Request, url: str) -> KnownDocument | None:
         """The archive's record for the request (at canonical address `url`); raises Skipped
