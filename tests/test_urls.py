@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.normalise.urls import canonical_url, resolve_canonical
+from crawler.normalise.urls import canonical_address, canonical_url, resolve_canonical
 
 
 @pytest.mark.parametrize(
@@ -55,3 +55,11 @@ def test_home_page_canonical_is_ignored() -> None:
     assert resolve_canonical(page, "/") == page
     assert resolve_canonical(page, "https://news.example") == page
     assert resolve_canonical("https://news.example/?utm_source=x", "/") == "https://news.example/"
+
+
+def test_a_malformed_port_is_its_own_address() -> None:
+    # discovery and the known-documents middleware key requests on it: it must never raise
+    with pytest.raises(ValueError):
+        canonical_url("http://news.example:99999/a/")
+    assert canonical_address("http://news.example:99999/a/") == "http://news.example:99999/a/"
+    assert canonical_address("HTTP://News.Example/a/?utm_source=x") == "http://news.example/a/"

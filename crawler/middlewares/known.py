@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from crawler.items import Listing
-from crawler.normalise.urls import canonical_url
+from crawler.normalise.urls import canonical_address
 from crawler.pipelines import keep_listing, revisit_policy
 from store.db import make_engine, transaction
 from store.revisits import (
@@ -88,7 +88,7 @@ class KnownDocumentsMiddleware:
         # Redirects and retries come back through here with the meta already set.
         if not request.meta.get("article") or KNOWN_META in request.meta:
             return
-        address = canonical_url(request.cb_kwargs.get("requested_url", request.url))
+        address = canonical_address(request.cb_kwargs.get("requested_url", request.url))
         if address in self.requested:
             # A due revisit and a listing can name one article, with or without tracking
             # parameters (discovery lists each canonical address once): whichever comes first

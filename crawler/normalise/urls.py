@@ -14,6 +14,15 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+def canonical_address(url: str) -> str:
+    """`canonical_url`, or the URL as given when it has none (a malformed port: its fetch fails
+    and says so); what discovery and the known-documents middleware key a run's requests on."""
+    try:
+        return canonical_url(url)
+    except ValueError:
+        return url
+
+
 def canonical_url(url: str) -> str:
     """Lowercase scheme and host, no default port, no fragment, no tracking parameters."""
     parts = urlsplit(url.strip())

@@ -12,7 +12,7 @@ from twisted.python.failure import Failure
 
 from crawler.items import KEPT_HEADERS, FetchedPage, Listing
 from crawler.middlewares.known import KNOWN_META, Skipped
-from crawler.normalise.urls import canonical_url
+from crawler.normalise.urls import canonical_address
 
 
 def kept_headers(response: Response) -> dict[str, str]:
@@ -23,15 +23,6 @@ def kept_headers(response: Response) -> dict[str, str]:
         if value is not None:
             headers[name] = value.decode("latin-1")
     return headers
-
-
-def canonical_address(url: str) -> str:
-    """The canonical address of a listed URL; the URL as listed when it has none (a malformed
-    port: its fetch fails and says so)."""
-    try:
-        return canonical_url(url)
-    except ValueError:
-        return url
 
 
 def page_from_response(response: Response, requested_url: str) -> FetchedPage:
