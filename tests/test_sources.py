@@ -256,11 +256,12 @@ def test_edit_checks_follow_and_depth_against_the_kind(archive: str) -> None:
     assert moved.exit_code == 0, moved.output
     row = listed(archive)["sec"]
     assert (row["kind"], row["follow"], row["depth"]) == ("sitemap", None, 1)
-    for option in (["--follow", "x"], ["--depth", "3"]):
+    for option in (["--follow", "x"], ["--depth", "3"], ["--no-follow"]):
         refused = run(archive, "edit", "sec", *option)
         assert refused.exit_code == 2
         assert (
-            error_line(refused) == "Error: --follow and --depth go with --start: sec is a sitemap"
+            error_line(refused)
+            == "Error: --follow, --no-follow and --depth go with --start: sec is a sitemap"
         )
     assert listed(archive)["sec"] == row  # nothing half-applied
     back = run(archive, "edit", "sec", "--start", "https://minsk.example/politics/", "--depth", "3")
@@ -269,6 +270,40 @@ def test_edit_checks_follow_and_depth_against_the_kind(archive: str) -> None:
     assert (row["kind"], row["follow"], row["depth"]) == ("start", None, 3)
     assert run(archive, "edit", "sec", "--follow", "/news/").exit_code == 0
     assert listed(archive)["sec"]["follow"] == "/news/"
+
+
+def test_edit_clears_follow_with_no_follow(archive: str) -> None:
+    assert run(archive, "add", "sec", *MINSK, "--depth", "2", "--every", "1h").exit_code == 0
+    both = run(archive, "edit", "sec", "--follow", "/x/", "--no-follow")
+    assert both.exit_code == 2
+    assert error_line(both) == "Error: give --follow REGEX or --no-follow, not both"
+    assert listed(archive)["sec"]["follow"] == r"/20\d\d/\d\d/"
+    cleared = run(archive, "edit", "sec", "--no-follow")
+    assert cleared.exit_code == 0, cleared.output
+    row = listed(archive)["sec"]
+    assert (row["kind"], row["follow"], row["depth"]) == ("start", None, 2)
+
+
+def test_edit_unsets_settings(archive: str) -> None:
+    added = run(archive, "add", "wd", "--feed", "https://x.example/f", "--every", "1h",
+                "-s", "DOWNLOAD_DELAY=2", "-s", "RETRY_TIMES=1")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    unset = run(archive, "edit", "wd", "--unset", "DOWNLOAD_DELAY")
+    assert unset.exit_code == 0, unset.output
+    assert listed(archive)["wd"]["settings"] == {"RETRY_TIMES": 1}
+    swapped = run(archive, "edit", "wd", "--unset", "RETRY_TIMES", "-s", "ROBOTSTXT_OBEY=false")
+    assert swapped.exit_code == 0, swapped.output
+    assert listed(archive)["wd"]["settings"] == {"ROBOTSTXT_OBEY": False}
+    missing = run(archive, "edit", "wd", "--unset", "DOWNLOAD_DELAY", "--every", "5m")
+    assert missing.exit_code == 2
+    assert error_line(missing) == (
+        "Error: wd has no setting DOWNLOAD_DELAY to unset (its settings: ROBOTSTXT_OBEY)"
+    )
+    both = run(archive, "edit", "wd", "--unset", "ROBOTSTXT_OBEY", "-s", "ROBOTSTXT_OBEY=true")
+    assert both.exit_code == 2
+    assert error_line(both) == "Error: ROBOTSTXT_OBEY is both set (-s) and unset (--unset)"
+    row = listed(archive)["wd"]
+    assert (row["settings"], row["every_seconds"]) == ({"ROBOTSTXT_OBEY": False}, 3600)
 
 
 def test_only_add_shows_a_default_depth() -> None:

@@ -221,22 +221,56 @@ def _show_template(name: str, lines: list[dict[str, Any]], as_json: bool) -> Non
 @source.command("edit")
 @click.argument("name")
 @with_discovery_options("")
+@click.option(
+    "--no-follow",
+    is_flag=True,
+    help="With a start source: drop its --follow pattern (every same-site link is followed).",
+)
+@click.option(
+    "--unset",
+    multiple=True,
+    metavar="NAME",
+    help="Remove a setting that -s gave this source; repeatable.",
+)
 @db_option
 @one_line_errors
-def source_edit(name: str, db_url: str | None, **options: Any) -> None:
-    """Change a source: give only the options that change (-s adds or replaces settings)."""
+def source_edit(
+    name: str, db_url: str | None, no_follow: bool, unset: tuple[str, ...], **options: Any
+) -> None:
+    """Change a source: give only the options that change (-s adds or replaces settings,
+    --unset removes one, --no-follow clears --follow)."""
     fields = _fields(options)
-    if not fields:
+    if no_follow:
+        if options["follow"] is not None:
+            raise click.UsageError("give --follow REGEX or --no-follow, not both")
+        fields["follow"] = None
+    if not fields and not unset:
         raise click.UsageError("nothing to change: give at least one option")
     with archive_session(db_url) as session:
         current = get_source(session, name)
         _check_discovery_edit(current, fields)
-        if "options" in fields:
-            options = dict(current.options or {})
-            merged = {**options.get("settings", {}), **fields["options"]["settings"]}
-            fields["options"] = {**options, "settings": merged}
+        if "options" in fields or unset:
+            fields["options"] = _edited_options(current, fields.get("options"), unset)
         _apply(session, name, fields)
         click.echo(f"changed {name}")
+
+
+def _edited_options(
+    current: Source, given: dict[str, Any] | None, unset: tuple[str, ...]
+) -> dict[str, Any]:
+    """The source's options with -s settings added or replaced and --unset ones removed."""
+    options = dict(current.options or {})
+    settings = {**options.get("settings", {}), **(given or {}).get("settings", {})}
+    for setting in unset:
+        if given and setting in given["settings"]:
+            raise click.UsageError(f"{setting} is both set (-s) and unset (--unset)")
+        if setting not in settings:
+            held = ", ".join(sorted(settings)) or "none"
+            raise click.UsageError(
+                f"{current.name} has no setting {setting} to unset (its settings: {held})"
+            )
+        del settings[setting]
+    return {**options, "settings": settings}
 
 
 def _check_discovery_edit(current: Source, fields: dict[str, Any]) -> None:
@@ -245,7 +279,9 @@ def _check_discovery_edit(current: Source, fields: dict[str, Any]) -> None:
     if kind == "start":
         return
     if "follow" in fields or "depth" in fields:
-        raise click.UsageError(f"--follow and --depth go with --start: {current.name} is a {kind}")
+        raise click.UsageError(
+            f"--follow, --no-follow and --depth go with --start: {current.name} is a {kind}"
+        )
     if current.kind == "start":
         fields.update(follow=None, depth=1)
 
