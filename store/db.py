@@ -37,7 +37,7 @@ class ArchiveURLError(ValueError):
 
 
 class NoArchiveError(SchemaError):
-    """A command that only reads was pointed at a SQLite file that does not exist."""
+    """A command that only reads was pointed at a missing SQLite file or an empty database."""
 
 
 def database_url(explicit: str | None = None) -> str:
@@ -196,15 +196,31 @@ def check_archive_exists(url: str) -> None:
 def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine:
     """The engine of a ready archive: created and migrated on first use, checked otherwise.
 
-    `create=False` (commands that only read): a missing SQLite file is an error, so a command
-    run in the wrong folder never leaves a second, empty archive there.
+    `create=False` (commands that only read): a missing SQLite file or an empty database is an
+    error, so a command run in the wrong folder (or at the wrong database) never leaves a
+    second, empty archive there.
     """
     url = database_url(explicit_url)
     if not create:
         check_archive_exists(url)
     engine = make_engine(url)
-    ensure_schema(engine)
+    try:
+        if not create:
+            _check_not_empty(engine, url)
+        ensure_schema(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def _check_not_empty(engine: Engine, url: str) -> None:
+    """An empty database (a new PostgreSQL database, a blank SQLite file) is no archive yet."""
+    if current_revision(engine) is None and not _has_tables(engine):
+        raise NoArchiveError(
+            f"no archive at {safe_url(url)}: the database is empty; "
+            "fetch something, or run `archivist db upgrade` to create one"
+        )
 
 
 def upsert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
 
 from scheduler.cli import cli
-from store.db import DB_ENV
+from store.db import DB_ENV, is_sqlite, make_engine
 
 BAD_URLS = ["postgresql+psycopg://user:s3cret@db.example:notaport/archive", "nonsense://::::"]
 
@@ -74,3 +76,24 @@ def test_commands_that_need_an_archive_never_create_one(
     assert len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "archive.db").exists()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command", [c for c in READING_COMMANDS if c[0] not in ("db", "sql")], ids=" ".join
+)
+def test_commands_that_need_an_archive_leave_an_empty_database_empty(
+    db_url: str, command: list[str]
+) -> None:
+    if is_sqlite(db_url):  # a blank file, as `touch archive.db` leaves
+        Path(make_url(db_url).database or "").touch()
+    result = CliRunner().invoke(cli, [*command, "--db", db_url])
+    assert result.exit_code == 1, result.output
+    assert len(result.output.strip().splitlines()) == 1
+    said = result.output.strip()
+    assert said.startswith("Error: no archive at ") or "schema revision none" in said
+    assert "run `archivist db upgrade`" in said
+    engine = make_engine(db_url)
+    try:
+        assert inspect(engine).get_table_names() == []
+    finally:
+        engine.dispose()
