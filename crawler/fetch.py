@@ -91,7 +91,8 @@ def _account(
             got[url] -= 1
         else:
             unfetched.append((url, reasons.get(url, why)))
-    return FetchResult(pages, unfetched, interrupted)
+    # a signal that came once every page had arrived stopped nothing the user asked for
+    return FetchResult(pages, unfetched, interrupted and bool(unfetched))
 
 
 def fetch_saved(path: Path, url: str, db_url: str | None, store: bool) -> FetchedPage:

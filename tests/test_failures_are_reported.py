@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from subprocess import PIPE
@@ -18,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from crawler.fetch import INTERRUPTED, _account
+from crawler.items import FetchedPage
 from tests.conftest import run_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
@@ -83,6 +86,16 @@ def test_fetch_stopped_by_a_signal_names_the_urls_it_did_not_fetch(
     assert fetched and not_fetched
     assert sorted(fetched + not_fetched) == sorted(urls)  # every URL, each said once
     assert scalar(sqlite_url, "select count(*) from captures") == len(fetched)
+
+
+def test_a_signal_after_every_page_arrived_is_no_interruption() -> None:
+    """The accounting behind `fetch`'s exit status: 3 only when the signal cost a page."""
+    now = datetime.now(UTC)
+    pages = [FetchedPage(requested_url=url, fetched_at=now) for url in ("http://a.test/1",)]
+    whole = _account(["http://a.test/1"], pages, [], INTERRUPTED, interrupted=True)
+    assert (whole.unfetched, whole.interrupted) == ([], False)
+    short = _account(["http://a.test/1", "http://a.test/2"], pages, [], INTERRUPTED, True)
+    assert (short.unfetched, short.interrupted) == ([("http://a.test/2", INTERRUPTED)], True)
 
 
 # --- B2: a broken site-rules file ----------------------------------------------------------

@@ -59,7 +59,8 @@ def fetch(
     Prints each article's title, date, authors, word count and outcome: new (a new document),
     changed (a new version) or unchanged. Exits 1 if any URL failed or was not fetched (each
     such URL is named on stderr; failures are still recorded as captures), 3 if a signal
-    stopped the fetch. --save-fixture never overwrites a case: it stops before fetching.
+    stopped the fetch before every URL was fetched. --save-fixture never overwrites a case:
+    it stops before fetching.
     """
     require_site_rules()
     if fixture_dir is not None:
