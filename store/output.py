@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -18,17 +19,31 @@ MAX_CELL = 60  # table cells are cut here: a body text would otherwise fill the 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+FORMAT_HELP = {
+    "table": "Aligned table (the default).",
+    "csv": "CSV with a header row.",
+    "json": "One JSON array of objects.",
+    "nl": "One JSON object per line.",
+}
+
+
 def format_options(func: F) -> F:
-    """--table (the default), --csv, --json and --nl, all setting `fmt`."""
-    options = [
-        click.option("--table", "fmt", flag_value="table", default=True, help="Aligned table."),
-        click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row."),
-        click.option("--json", "fmt", flag_value="json", help="One JSON array of objects."),
-        click.option("--nl", "fmt", flag_value="nl", help="One JSON object per line."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    """--table (the default), --csv, --json and --nl, passed on as `fmt`; two are refused."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = [name for name in FORMATS if kwargs.pop(f"as_{name}")]
+        if len(chosen) > 1:
+            given = " and ".join(f"--{name}" for name in chosen)
+            raise click.UsageError(f"give one output format, not {given}")
+        return func(*args, fmt=chosen[0] if chosen else "table", **kwargs)
+
+    decorated: Any = wrapper
+    for name in reversed(FORMATS):
+        decorated = click.option(f"--{name}", f"as_{name}", is_flag=True, help=FORMAT_HELP[name])(
+            decorated
+        )
+    return decorated  # type: ignore[no-any-return]
 
 
 def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> Iterator[str]:

@@ -94,6 +94,15 @@ def test_empty_result_in_every_format(archive: str) -> None:
     assert run(empty, "--db", archive, "--csv").stdout == "url\n"
 
 
+def test_two_output_formats_are_refused(archive: str) -> None:
+    one = "SELECT count(*) AS n FROM documents"
+    both = run(one, "--db", archive, "--table", "--csv")
+    assert both.exit_code == 2
+    assert both.output.splitlines()[-1] == "Error: give one output format, not --table and --csv"
+    assert json.loads(run(one, "--db", archive, "--json", "--json").stdout) == [{"n": 3}]
+    assert run(one, "--db", archive, "--table").stdout.split() == ["n", "-", "3"]
+
+
 def test_json_renders_dates_and_bytes(archive: str) -> None:
     sql = "SELECT v.first_seen_at, b.data FROM versions v, blobs b ORDER BY v.id LIMIT 1"
     result = run(sql, "--db", archive, "--json")
