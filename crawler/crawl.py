@@ -71,6 +71,7 @@ class CrawlResult:
     error: str | None = None
     failures: list[tuple[str, str]] = field(default_factory=list)
     template: Learned | None = None  # what learning the source's template found after the run
+    warnings: str | None = None  # what went wrong without failing it: a truncated feed
 
 
 def run_counts(stats: StatsCollector) -> dict[str, int]:
@@ -231,7 +232,14 @@ def crawl_source(
         plan = plan_crawl(engine, name, dict(overrides or {}), run_id)
         result = unreadable_rules(plan) or _run_scrapy(plan, url, on_page)
         with transaction(engine) as session:
-            finish_run(session, result.run_id, result.status, result.counts, result.error)
+            finish_run(
+                session,
+                result.run_id,
+                result.status,
+                result.counts,
+                result.error,
+                result.warnings,
+            )
         result.template = learn_after_run(engine, plan)
         return result
     finally:
@@ -300,7 +308,10 @@ def _run_scrapy(
         process.start()
     except Exception as exc:  # the crawl could not run at all: the run failed, say why
         crashes.append(f"{type(exc).__name__}: {exc}")
-    return _ending(plan.run_id, crawler, failures, crashes)
+    result = _ending(plan.run_id, crawler, failures, crashes)
+    warnings = getattr(crawler.spider, "discovery_warnings", None) if crawler.spider else None
+    result.warnings = "; ".join(warnings) if warnings else None
+    return result
 
 
 def _ending(

@@ -166,7 +166,11 @@ class CrawlRunner:
             self.log.event(f"run.{status}", level="warning", **fields, error=error)
         else:
             counts = {k: getattr(row, k) for k in LOGGED_COUNTS if k in COUNTERS}
-            self.log.event("run.finished", **fields, **counts)
+            if row is not None and row.warnings:
+                self.log.event("run.finished", level="warning", **fields, **counts,
+                               warnings=row.warnings)  # fmt: skip
+            else:
+                self.log.event("run.finished", **fields, **counts)
 
     def _fail(self, run: ClaimedRun, reason: str) -> None:
         with transaction(self.engine) as session:

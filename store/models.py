@@ -212,6 +212,8 @@ class CrawlRun(Base):
     # failing, waiting before the next try (added later: rows older than them hold 0)
     skipped_unchanged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     skipped_backoff: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # what went wrong without failing the run: a feed or sitemap read only in part
+    warnings: Mapped[str | None] = mapped_column(Text)
 
 
 class TemplateLine(Base):

@@ -37,11 +37,17 @@ def finish_run(
     status: str,
     counts: Mapping[str, int] | None = None,
     error: str | None = None,
+    warnings: str | None = None,
 ) -> None:
-    """Close a run with its final status, counts and error text."""
+    """Close a run with its final status, counts, error and warning texts."""
     if status not in FINAL_STATUSES:
         raise ValueError(f"not a final run status: {status!r}")
-    values: dict[str, object] = {"status": status, "finished_at": utcnow(), "error": error}
+    values: dict[str, object] = {
+        "status": status,
+        "finished_at": utcnow(),
+        "error": error,
+        "warnings": warnings,
+    }
     values.update({k: v for k, v in (counts or {}).items() if k in COUNTERS})
     session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(**values))
 

@@ -144,6 +144,46 @@ def test_invalid_or_unreachable_feed_fails_the_run(site: LoopbackSite, db_url: s
     assert code == 1 and run["status"] == "failed" and "HTTP 404" in run["error"]
 
 
+def test_a_truncated_feed_is_crawled_as_far_as_it_goes_with_a_warning(
+    site: LoopbackSite, db_url: str
+) -> None:
+    paths = feed_site(site, 3)
+    whole = rss(site, paths)
+    cut = whole[: whole.index("</item>", whole.index("</item>") + 1) + len("</item>") + 9]
+    site.routes["/feed.xml"] = Reply(cut, headers=RSS)  # two items, then the third's start
+    add_source(db_url, "cut", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "cut")
+    assert code == 0, err
+    assert (run["status"], run["error"], run["fetched"]) == ("finished", None, 2)
+    assert run["warnings"].startswith(f"{site.url('/feed.xml')}: cut off mid-way (not well-formed")
+    assert run["warnings"].endswith("the 2 articles listed before the cut were read")
+    assert f"warning: run {run['id']}: {run['warnings']}" in err.splitlines()
+    stored = rows(db_url, "select warnings from crawl_runs where id = :id", id=run["id"])
+    assert stored == [(run["warnings"],)]
+    table = in_process(runs_command, "--db", db_url).output
+    assert "warning:" + site.url("/feed.xml") in "".join(table.split())
+    feed_site(site, 3)  # mended: no warning left over
+    code, run, err = crawl(db_url, "cut")
+    assert (code, run["warnings"], run["fetched"]) == (0, None, 1)
+    assert "warning" not in err
+
+
+def test_a_truncated_sitemap_is_crawled_as_far_as_it_goes_with_a_warning(
+    site: LoopbackSite, sqlite_url: str
+) -> None:
+    paths = [f"/2026/11/story-{n}/" for n in range(3)]
+    add_articles(site, paths)
+    entries = "".join(f"<url><loc>{site.url(p)}</loc></url>" for p in paths)
+    whole = f"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{entries}</urlset>"
+    site.routes["/sitemap.xml"] = Reply(whole[: whole.rindex("<url>") + 12], headers=XML)
+    add_source(sqlite_url, "cut", "--sitemap", site.url("/sitemap.xml"))
+    code, run, err = crawl(sqlite_url, "cut")
+    assert code == 0, err
+    assert (run["status"], run["fetched"]) == ("finished", 2)
+    assert run["warnings"].startswith(f"{site.url('/sitemap.xml')}: cut off mid-way")
+    assert {path for path, _ in site.log} == {"/robots.txt", "/sitemap.xml", *paths[:2]}
+
+
 def test_billion_laughs_sitemap_is_refused_and_fetches_nothing(
     site: LoopbackSite, sqlite_url: str
 ) -> None:

@@ -20,7 +20,9 @@ def data(name: str) -> bytes:
 
 
 def test_rss2_links_dates_origlink_and_relative_links() -> None:
-    listings = read_feed(data("rss2.xml"), "https://worlddaily.example/feed/")
+    feed = read_feed(data("rss2.xml"), "https://worlddaily.example/feed/")
+    assert feed.damage is None
+    listings = feed.articles
     urls = [listing.url for listing in listings]
     assert urls == [
         "https://worlddaily.example/2026/11/park/?utm_source=rss",
@@ -33,10 +35,10 @@ def test_rss2_links_dates_origlink_and_relative_links() -> None:
 
 
 def test_rss1_and_atom() -> None:
-    (rdf,) = read_feed(data("rss1.xml"), "https://eurasia.example/rss")
+    (rdf,) = read_feed(data("rss1.xml"), "https://eurasia.example/rss").articles
     assert rdf.url == "https://eurasia.example/news/1"
     assert rdf.modified_at == datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
-    (atom,) = read_feed(data("atom.xml"), "https://minsk.example/atom")
+    (atom,) = read_feed(data("atom.xml"), "https://minsk.example/atom").articles
     assert atom.url == "https://minsk.example/2026/11/atom-entry/"
     assert atom.modified_at == datetime(2026, 11, 23, 18, 30, 2, tzinfo=UTC)  # updated wins
 
@@ -47,6 +49,60 @@ def test_rss1_and_atom() -> None:
 def test_invalid_feed_is_a_clear_error(body: bytes) -> None:
     with pytest.raises(DiscoveryError, match="not a valid RSS/Atom feed"):
         read_feed(body, "https://example.org/feed")
+
+
+def test_a_truncated_feed_is_read_as_far_as_it_goes_and_says_so() -> None:
+    whole = data("rss2.xml")
+    cut = whole[: whole.index(b"<item>", whole.index(b"<item>") + 1) + 60]  # inside item two
+    feed = read_feed(cut, "https://worlddaily.example/feed/")
+    assert [listing.url for listing in feed.articles] == [  # the half-written item is left out
+        "https://worlddaily.example/2026/11/park/?utm_source=rss"
+    ]
+    assert feed.damage is not None
+    assert feed.damage.startswith("cut off mid-way (not well-formed XML at line ")
+    assert feed.damage.endswith("): the 1 articles listed before the cut were read")
+
+
+def test_a_feed_in_another_charset_than_declared_is_not_damaged() -> None:
+    """feedparser flags it (bozo) and reads every entry: nothing is missing, no warning."""
+    latin = data("rss2.xml").replace(b"Council approves", b"Caf\xe9 approves", 1)
+    feed = read_feed(latin, "https://worlddaily.example/feed/")
+    assert feed.damage is None
+    assert feed.articles == read_feed(data("rss2.xml"), "https://worlddaily.example/feed/").articles
+
+
+def test_a_truncated_sitemap_is_read_as_far_as_it_goes_and_says_so() -> None:
+    whole = data("news-sitemap.xml")
+    cut = whole[: whole.rindex(b"<url>") + 12]
+    sitemap = read_sitemap(cut, "https://eurasia.example/news-sitemap.xml")
+    complete = read_sitemap(whole, "https://eurasia.example/news-sitemap.xml")
+    assert complete.damage is None
+    assert sitemap.articles == complete.articles[:-1]
+    assert sitemap.damage is not None and sitemap.damage.startswith("cut off mid-way (not well")
+    assert sitemap.damage.endswith(
+        f"the {len(sitemap.articles)} articles listed before the cut were read"
+    )
+
+
+@pytest.mark.parametrize("cut", range(1, 40))
+def test_a_feed_cut_anywhere_in_its_last_item_never_lists_a_half_written_link(cut: int) -> None:
+    whole = data("rss2.xml")
+    start = whole.index(b"<link>https://worlddaily.example/2026/11/park/")
+    feed = read_feed(whole[: start + cut], "https://worlddaily.example/feed/")
+    assert feed.articles == []
+    assert feed.damage is not None and "the 0 articles listed before the cut" in feed.damage
+
+
+def test_a_stray_error_mid_file_is_read_past_and_warned() -> None:
+    whole = data("news-sitemap.xml")
+    complete = read_sitemap(whole, "https://eurasia.example/news-sitemap.xml")
+    stray = whole.replace(
+        b"</urlset>", b"<url><loc>https://eurasia.example/&x</loc></url></urlset>"
+    )
+    sitemap = read_sitemap(stray, "https://eurasia.example/news-sitemap.xml")
+    assert sitemap.articles[: len(complete.articles)] == complete.articles
+    assert sitemap.damage is not None and sitemap.damage.startswith("not well-formed XML (at line")
+    assert sitemap.damage.endswith(f"{len(sitemap.articles)} articles read past the error")
 
 
 def test_entity_declarations_are_refused_in_feeds_and_sitemaps() -> None:

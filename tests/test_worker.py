@@ -391,25 +391,43 @@ def test_worker_killed_with_sigkill_does_not_lock_the_archive(
 # --- logs and secrets -------------------------------------------------------------------------
 
 
-def test_logfmt_lines_on_stderr(site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str) -> None:
-    slow_feed.delay = 0
-    new_source(sqlite_url, site, every=3600)
+def worker_stderr_over_one_run(db_url: str) -> tuple[int, str]:
+    """A worker's exit status and stderr, stopped with SIGTERM once a run has finished."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "worker", "--db", sqlite_url, *QUICK],
+        [sys.executable, "-m", "scheduler", "worker", "--db", db_url, *QUICK],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        wait_until(lambda: runs_of(sqlite_url, "finished"), 40, "a finished run")
+        wait_until(lambda: runs_of(db_url, "finished"), 40, "a finished run")
     finally:
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=40)
-    assert process.returncode == 0
+    return process.returncode, stderr
+
+
+def test_logfmt_lines_on_stderr(site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str) -> None:
+    slow_feed.delay = 0
+    new_source(sqlite_url, site, every=3600)
+    code, stderr = worker_stderr_over_one_run(sqlite_url)
+    assert code == 0
     lines = stderr.strip().splitlines()
     assert all(line.startswith("ts=") and " event=" in line for line in lines), stderr
     finished = next(line for line in lines if "event=run.finished" in line)
     assert (
         "source=wd" in finished and "status=finished" in finished and "new_documents=2" in finished
     )
+
+
+def test_a_run_that_finished_with_a_warning_logs_it(
+    site: LoopbackSite, slow_feed: SlowFeed, sqlite_url: str
+) -> None:
+    slow_feed.delay = 0
+    slow_feed.body = slow_feed.body[: slow_feed.body.rindex("<item>") + 20]  # cut off mid-way
+    new_source(sqlite_url, site, every=3600)
+    _, stderr = worker_stderr_over_one_run(sqlite_url)
+    finished = next(line for line in stderr.splitlines() if "event=run.finished" in line)
+    assert "level=warning" in finished and "new_documents=1" in finished
+    assert f'warnings="{site.url("/feed.xml")}: cut off mid-way' in finished
 
 
 def test_password_never_printed(

@@ -53,6 +53,7 @@ def run_record(run: CrawlRun, source_name: str | None) -> dict[str, Any]:
     }
     record.update({counter: getattr(run, counter) for counter in COUNTERS})
     record["error"] = run.error
+    record["warnings"] = run.warnings
     return record
 
 
@@ -173,6 +174,8 @@ def report(result: CrawlResult, db_url: str | None, as_json: bool, show_errors: 
             )
     if result.error:
         click.echo(f"error: run {result.run_id} {result.status}: {result.error}", err=True)
+    if result.warnings:
+        click.echo(f"warning: run {result.run_id}: {result.warnings}", err=True)
     if show_errors and not as_json:
         for url, error in result.failures:
             click.echo(f"{url}: {error}")
@@ -193,7 +196,7 @@ def runs(limit: int, as_json: bool, db_url: str | None) -> None:
     for column in ("id", "source", "kind", "status", "started (UTC)", "secs",
                    *SHOWN_COUNTERS.values()):  # fmt: skip
         table.add_column(column, no_wrap=True)
-    table.add_column("error", overflow="fold")
+    table.add_column("error / warning", overflow="fold")
     for record in records:
         table.add_row(*_run_cells(record))
     Console(width=max(Console().width, 160)).print(table)
@@ -208,7 +211,14 @@ def _run_cells(record: dict[str, Any]) -> list[str]:
     counts = [str(_shown_count(record, c)) for c in SHOWN_COUNTERS]
     source = record["source"] or ("(removed)" if record["kind"] != "reprocess" else "")
     return [str(record["id"]), source, record["kind"], record["status"], started, seconds,
-            *counts, record["error"] or ""]  # fmt: skip
+            *counts, _problem(record)]  # fmt: skip
+
+
+def _problem(record: dict[str, Any]) -> str:
+    """The runs table's last cell: why a run failed, or what it warned of."""
+    if record["error"]:
+        return str(record["error"])
+    return f"warning: {record['warnings']}" if record["warnings"] else ""
 
 
 def _shown_count(record: dict[str, Any], shown: str) -> int:

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import calendar
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
+from xml.sax import SAXParseException
 
 import feedparser
 
+from crawler.discovery.damage import FEED_ENTRIES, find_damage
 from crawler.discovery.xmlsafety import DiscoveryError, refuse_entities
 from crawler.items import Listing
 
 
-def read_feed(body: bytes, url: str) -> list[Listing]:
+@dataclass(frozen=True)
+class Feed:
+    """The articles a feed lists, and what was wrong with a feed read only in part."""
+
+    articles: list[Listing]
+    damage: str | None = None  # e.g. a feed cut off mid-way: its articles up to there
+
+
+def read_feed(body: bytes, url: str) -> Feed:
     """The articles a feed lists, newest information first as the feed gives them."""
     refuse_entities(body)
     # Bytes, never a string: feedparser fetches a string that looks like a URL.
@@ -27,8 +38,17 @@ def read_feed(body: bytes, url: str) -> list[Listing]:
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed elements"
         raise DiscoveryError(f"not a valid RSS/Atom feed: {reason}")
-    listings = (_listing(entry, url) for entry in parsed.entries)
-    return [listing for listing in listings if listing is not None]
+    # An XML error only: a charset the feed misdeclares, or XML served as text/html, loses
+    # nothing. A feed cut off mid-way keeps the entries that were whole.
+    damage = find_damage(body, FEED_ENTRIES) if _xml_error(parsed) else None
+    entries = parsed.entries[: damage.complete] if damage and damage.cut_off else parsed.entries
+    listings = (_listing(entry, url) for entry in entries)
+    articles = [listing for listing in listings if listing is not None]
+    return Feed(articles, damage.describe(len(articles), "articles") if damage else None)
+
+
+def _xml_error(parsed: Any) -> bool:
+    return isinstance(parsed.get("bozo_exception"), SAXParseException)
 
 
 def _listing(entry: Any, feed_url: str) -> Listing | None:

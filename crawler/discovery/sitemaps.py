@@ -7,9 +7,12 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.discovery.xmlsafety import DiscoveryError, refuse_entities
+from crawler.discovery.damage import SITEMAP_ENTRIES, Damage, find_damage
+from crawler.discovery.xmlsafety import LOCKED_DOWN, DiscoveryError, refuse_entities
 from crawler.items import Listing
 from crawler.normalise.dates import to_utc
+
+ENTRY = {"sitemapindex": "sitemap", "urlset": "url"}  # each root element's entries
 
 
 @dataclass(frozen=True)
@@ -18,37 +21,41 @@ class Sitemap:
 
     articles: list[Listing] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    damage: str | None = None  # e.g. a file cut off mid-way: what came before it was read
 
 
 def _parser() -> etree.XMLParser:
-    # resolve_entities/no_network/load_dtd: belt and braces after refuse_entities.
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        recover=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    return etree.XMLParser(recover=True, **LOCKED_DOWN)
 
 
 def read_sitemap(xml: bytes, url: str) -> Sitemap:
     """Parse an (already decompressed) sitemap or sitemap index."""
     refuse_entities(xml)
+    parser = _parser()
     try:
-        root = etree.fromstring(xml, parser=_parser())
+        root = etree.fromstring(xml, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise DiscoveryError(f"not a sitemap: {exc}") from exc
     if root is None:
         raise DiscoveryError("not a sitemap: empty or unreadable XML")
     kind = _local(root.tag)
+    if kind not in ENTRY:
+        raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+    elements = [element for element in root if _local(element.tag) == ENTRY[kind]]
+    # recover reads past a stray error; a file cut off mid-way keeps the entries that were whole
+    damage = find_damage(xml, SITEMAP_ENTRIES) if parser.error_log.filter_from_errors() else None
+    if damage is not None and damage.cut_off:
+        elements = elements[: damage.complete]
     if kind == "sitemapindex":
-        return Sitemap(children=[loc for loc in _locs(root, "sitemap", url)])
-    if kind == "urlset":
-        listings = (_listing(element, url) for element in root if _local(element.tag) == "url")
-        return Sitemap(articles=[listing for listing in listings if listing is not None])
-    raise DiscoveryError(f"not a sitemap: root element <{kind}>")
+        children = _locs(elements, url)
+        return Sitemap(children=children, damage=_said(damage, len(children), "sitemaps"))
+    listings = (_listing(element, url) for element in elements)
+    articles = [listing for listing in listings if listing is not None]
+    return Sitemap(articles=articles, damage=_said(damage, len(articles), "articles"))
+
+
+def _said(damage: Damage | None, kept: int, what: str) -> str | None:
+    return damage.describe(kept, what) if damage is not None else None
 
 
 def _local(tag: object) -> str:
@@ -66,8 +73,8 @@ def _child(element: etree._Element, name: str) -> etree._Element | None:
     return next((child for child in element if _local(child.tag) == name), None)
 
 
-def _locs(root: etree._Element, entry: str, base: str) -> list[str]:
-    locs = (_child_text(element, "loc") for element in root if _local(element.tag) == entry)
+def _locs(elements: list[etree._Element], base: str) -> list[str]:
+    locs = (_child_text(element, "loc") for element in elements)
     return [_absolute(base, loc) for loc in locs if loc and _absolute(base, loc)]
 
 

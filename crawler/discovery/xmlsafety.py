@@ -7,6 +7,17 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+# lxml parser options for feeds and sitemaps: no entities, DTDs, network or huge trees (belt and
+# braces after refuse_entities), no comments or processing instructions in the tree.
+LOCKED_DOWN: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
 
 class DiscoveryError(ValueError):
     """A feed or sitemap that cannot be used: invalid, unsafe or empty of meaning."""

@@ -69,6 +69,7 @@ class ArticleSpider(scrapy.Spider):
         self.urls = list(urls)
         self.revisits = list(revisits)  # (document id, URL) of known articles due a check
         self.discovery_errors: list[str] = []
+        self.discovery_warnings: list[str] = []
         self.listed: set[str] = set()  # canonical addresses discovery has found
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -120,6 +121,12 @@ class ArticleSpider(scrapy.Spider):
         """Note a feed/sitemap/section page that could not be used: the run fails."""
         self.discovery_errors.append(f"{what}: {reason}")
         self.logger.error("discovery failed: %s: %s", what, reason)
+
+    def discovery_damaged(self, what: str, damage: str | None) -> None:
+        """Note a feed/sitemap read only in part: the run goes on with what it lists, warned."""
+        if damage:
+            self.discovery_warnings.append(f"{what}: {damage}")
+            self.logger.warning("discovery read in part: %s: %s", what, damage)
 
     def parse(self, response: Response, requested_url: str, **_: Any) -> Iterator[Any]:
         yield page_from_response(response, requested_url)

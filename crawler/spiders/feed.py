@@ -38,11 +38,12 @@ class FeedSpider(ArticleSpider):
             self.discovery_failed(self.source_url, f"HTTP {response.status}")
             return
         try:
-            listings = read_feed(response.body, response.url)
+            feed = read_feed(response.body, response.url)
         except DiscoveryError as exc:
             self.discovery_failed(self.source_url, str(exc))
             return
-        for listing in listings:
+        self.discovery_damaged(self.source_url, feed.damage)
+        for listing in feed.articles:
             yield from self.listed_article(listing)
 
     def feed_unreachable(self, failure: Failure) -> None:

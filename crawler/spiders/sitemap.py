@@ -49,6 +49,7 @@ class SitemapSpider(ArticleSpider):
         except (DiscoveryError, OSError, EOFError) as exc:
             self.discovery_failed(response.url, str(exc))
             return
+        self.discovery_damaged(response.url, sitemap.damage)
         for child in sitemap.children:
             if level < MAX_INDEX_DEPTH:
                 yield self.sitemap_request(child, level + 1)
