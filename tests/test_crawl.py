@@ -137,11 +137,27 @@ def test_invalid_or_unreachable_feed_fails_the_run(site: LoopbackSite, db_url: s
     add_source(db_url, "bad", "--feed", site.url("/feed.xml"))
     code, run, err = crawl(db_url, "bad")
     assert code == 1
-    assert run["status"] == "failed" and "not a valid RSS/Atom feed" in run["error"]
-    assert "not a valid RSS/Atom feed" in err and "Traceback" not in err
+    said = "not a valid RSS/Atom feed: no RSS or Atom elements in it (an HTML page?)"
+    assert run["status"] == "failed" and run["error"].endswith(said)
+    assert said in err and "Traceback" not in err
     add_source(db_url, "gone", "--feed", site.url("/missing.xml"))
     code, run, _ = crawl(db_url, "gone")
     assert code == 1 and run["status"] == "failed" and "HTTP 404" in run["error"]
+
+
+def test_a_feed_listing_no_items_is_a_finished_run_that_found_nothing(
+    site: LoopbackSite, db_url: str
+) -> None:
+    site.routes["/feed.xml"] = Reply(rss(site, []), headers=RSS)
+    add_source(db_url, "quiet", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "quiet")
+    assert code == 0, err
+    assert (run["status"], run["error"], run["warnings"], run["discovered"]) == (
+        "finished",
+        None,
+        None,
+        0,
+    )
 
 
 def test_a_truncated_feed_is_crawled_as_far_as_it_goes_with_a_warning(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.discovery.feeds import read_feed
+from crawler.discovery.feeds import Feed, read_feed
 from crawler.discovery.links import LinkScope
 from crawler.discovery.sitemaps import read_sitemap
 from crawler.discovery.xmlsafety import DiscoveryError
@@ -44,11 +44,30 @@ def test_rss1_and_atom() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"<html><body>Not a feed</body></html>", b"", b"\x00\x01binary", b"{}"]
+    ("body", "why"),
+    [
+        (b"<html><body>Not a feed</body></html>", "no RSS or Atom elements in it (an HTML page?)"),
+        (b"", "the document is empty"),
+        (b"  \n", "the document is empty"),
+        (b"\x00\x01binary", "not well-formed XML (at line 1, column 1: Start tag expected"),
+        (b"{}", "not well-formed XML (at line 1, column 1: Start tag expected, '<' not found)"),
+    ],
 )
-def test_invalid_feed_is_a_clear_error(body: bytes) -> None:
-    with pytest.raises(DiscoveryError, match="not a valid RSS/Atom feed"):
+def test_invalid_feed_is_a_clear_error(body: bytes, why: str) -> None:
+    with pytest.raises(DiscoveryError) as raised:
         read_feed(body, "https://example.org/feed")
+    assert str(raised.value).startswith(f"not a valid RSS/Atom feed: {why}")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+        b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title></feed>',
+    ],
+)
+def test_a_feed_without_items_is_a_feed_listing_nothing(body: bytes) -> None:
+    assert read_feed(body, "https://example.org/feed") == Feed([])
 
 
 def test_a_truncated_feed_is_read_as_far_as_it_goes_and_says_so() -> None:

@@ -35,9 +35,8 @@ def read_feed(body: bytes, url: str) -> Feed:
         sanitize_html=False,
         resolve_relative_uris=False,
     )
-    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
-        reason = parsed.get("bozo_exception") or "no feed elements"
-        raise DiscoveryError(f"not a valid RSS/Atom feed: {reason}")
+    if not parsed.entries and not parsed.get("version"):  # a feed with no items is still one
+        raise DiscoveryError(f"not a valid RSS/Atom feed: {_why_not_a_feed(body, parsed)}")
     # An XML error only: a charset the feed misdeclares, or XML served as text/html, loses
     # nothing. A feed cut off mid-way keeps the entries that were whole.
     damage = find_damage(body, FEED_ENTRIES) if _xml_error(parsed) else None
@@ -45,6 +44,15 @@ def read_feed(body: bytes, url: str) -> Feed:
     listings = (_listing(entry, url) for entry in entries)
     articles = [listing for listing in listings if listing is not None]
     return Feed(articles, damage.describe(len(articles), "articles") if damage else None)
+
+
+def _why_not_a_feed(body: bytes, parsed: Any) -> str:
+    if not body.strip():
+        return "the document is empty"
+    damage = find_damage(body, FEED_ENTRIES) if _xml_error(parsed) else None
+    if damage is not None:  # lxml's position: feedparser's own is a line off
+        return f"not well-formed XML (at {damage.error})"
+    return "no RSS or Atom elements in it (an HTML page?)"
 
 
 def _xml_error(parsed: Any) -> bool:
