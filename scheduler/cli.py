@@ -47,7 +47,8 @@ def cli() -> None:
     """archivist: a versioned, queryable archive of news articles.
 
     Every command that touches the archive takes --db URL (or ARCHIVIST_DB); the default is
-    the SQLite file ./archive.db, created and migrated on first use.
+    the SQLite file ./archive.db. fetch, source add/import, worker and db upgrade create it;
+    the other commands need one and say so when there is none.
     """
 
 

@@ -101,7 +101,15 @@ def make_readonly_engine(url: str) -> Engine:
 def _create_sqlite_parent(url: str) -> None:
     path = make_url(url).database
     if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where a folder should be, no permission, /proc...
+            reason = f"{exc.strerror or type(exc).__name__} ({exc.filename})"
+            if isinstance(exc, FileExistsError | NotADirectoryError):
+                reason = f"{exc.filename} is a file, not a folder"
+            raise ArchiveURLError(
+                f"cannot make the folder of the archive {path}: {reason}"
+            ) from exc
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

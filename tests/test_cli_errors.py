@@ -97,3 +97,23 @@ def test_commands_that_need_an_archive_leave_an_empty_database_empty(
         assert inspect(engine).get_table_names() == []
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["source", "add", "a", "--feed", "http://127.0.0.1:9/f", "--every", "1h"],
+        ["fetch", "http://127.0.0.1:9/a"],
+    ],
+    ids=" ".join,
+)
+def test_an_archive_path_under_a_file_is_one_line(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a folder", encoding="utf-8")
+    path = tmp_path / "notes.txt" / "archive.db"
+    result = CliRunner().invoke(cli, [*command, "--db", str(path)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: cannot make the folder of the archive {path}: "
+        f"{tmp_path / 'notes.txt'} is a file, not a folder\n"
+    )
