@@ -15,6 +15,7 @@ from store.models import CrawlRun, Source, utcnow
 
 QUEUED = "queued"
 RUNNING = "running"
+DISCOVERY = "crawl"  # the run kind a source's schedule starts: `revisit` and `reprocess` are not
 ACTIVE_STATUSES = (QUEUED, RUNNING)
 
 
@@ -106,10 +107,15 @@ def discard_queued(session: Session, dead_only: bool = False) -> int:
 
 
 def latest_runs(session: Session) -> dict[int, CrawlRun]:
-    """Per source, its newest run that started (queued ones excluded)."""
+    """Per source, its newest discovery crawl that started (queued ones excluded): what its
+    schedule counts from. Revisit and reprocess runs never push the next crawl back."""
     newest = (
         select(func.max(CrawlRun.id))
-        .where(CrawlRun.source_id.is_not(None), CrawlRun.status != QUEUED)
+        .where(
+            CrawlRun.source_id.is_not(None),
+            CrawlRun.status != QUEUED,
+            CrawlRun.kind == DISCOVERY,
+        )
         .group_by(CrawlRun.source_id)
     )
     runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(newest)))

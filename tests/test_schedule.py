@@ -77,6 +77,22 @@ def test_schedule_shows_trigger_last_run_and_next_run(db_url: str) -> None:
     assert len(lines) == 8 and lines[0].startswith("busy")
 
 
+def test_revisits_and_reprocessing_never_push_the_next_crawl_back(db_url: str) -> None:
+    engine = open_archive(db_url)
+    with transaction(engine) as session:
+        hourly = add_source(session, "hourly", "feed", "http://x.test/h", every_seconds=3600).id
+        crawled = ran(session, hourly, timedelta(minutes=50))
+        for kind in ("revisit", "reprocess"):
+            other = ran(session, hourly, timedelta(minutes=5))
+            session.execute(update(CrawlRun).where(CrawlRun.id == other).values(kind=kind))
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["schedule", "--db", db_url, "--json"])
+    (entry,) = json.loads(result.output)
+    assert entry["last_run"] == crawled
+    expected = datetime.fromisoformat(entry["last_started"]) + timedelta(hours=1)
+    assert entry["next_run"] == expected.isoformat(timespec="seconds")  # in 10 minutes
+
+
 def test_schedule_of_an_empty_archive_and_a_bad_database(tmp_path: object) -> None:
     url = f"sqlite:///{tmp_path}/archive.db"
     missing = CliRunner().invoke(cli, ["schedule", "--db", url, "--json"])
