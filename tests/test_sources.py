@@ -53,7 +53,13 @@ def test_add_list_show(db_url: str) -> None:
     shown = run(db_url, "show", "minsk")
     assert "follow:" in shown.output and "cron 0 * * * *" in shown.output
     table = run(db_url, "list")
-    assert [line.split()[0] for line in table.output.splitlines()] == ["eu", "minsk", "wd"]
+    header, rule, *lines = table.output.splitlines()
+    assert header.split() == ["name", "kind", "schedule", "state", "url"]
+    assert [line.split()[0] for line in lines] == ["eu", "minsk", "wd"]
+    # every column starts where its header does, however long a schedule is
+    url_at = header.index("url")
+    assert rule[url_at:] == "---" and all(line[url_at:].startswith("https://") for line in lines)
+    assert lines[1].split()[2:] == ["cron", "0", "*", "*", "*", "*", "enabled", MINSK[1]]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +135,7 @@ def test_edit_disable_enable_remove(db_url: str) -> None:
     assert run(db_url, "edit", "wd").exit_code == 2
     assert run(db_url, "disable", "wd").exit_code == 0
     assert listed(db_url)["wd"]["enabled"] is False
-    assert "(disabled)" in run(db_url, "list").output
+    assert run(db_url, "list").output.splitlines()[2].split()[-2] == "disabled"
     assert run(db_url, "enable", "wd").exit_code == 0
     assert listed(db_url)["wd"]["enabled"] is True
     assert run(db_url, "remove", "wd").exit_code == 0
@@ -291,6 +297,7 @@ def test_edit_unsets_settings(archive: str) -> None:
     unset = run(archive, "edit", "wd", "--unset", "DOWNLOAD_DELAY")
     assert unset.exit_code == 0, unset.output
     assert listed(archive)["wd"]["settings"] == {"RETRY_TIMES": 1}
+    assert 'settings:    {"RETRY_TIMES": 1}' in run(archive, "show", "wd").output.splitlines()
     swapped = run(archive, "edit", "wd", "--unset", "RETRY_TIMES", "-s", "ROBOTSTXT_OBEY=false")
     assert swapped.exit_code == 0, swapped.output
     assert listed(archive)["wd"]["settings"] == {"ROBOTSTXT_OBEY": False}

@@ -159,9 +159,25 @@ def source_list(as_json: bool, db_url: str | None) -> None:
         return
     if not rows:
         click.echo("no sources yet: add one with `archivist source add`")
-    for row in rows:
-        state = "" if row["enabled"] else "  (disabled)"
-        click.echo(f"{row['name']:<20} {row['kind']:<8} {row['every']:<18} {row['url']}{state}")
+        return
+    for line in _list_lines(rows):
+        click.echo(line)
+
+
+LIST_HEADER = ("name", "kind", "schedule", "state", "url")
+
+
+def _list_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
+    """A header, a rule and one line per source; the URL last, never cut."""
+    state = {True: "enabled", False: "disabled"}
+    lines = [LIST_HEADER] + [
+        (r["name"], r["kind"], r["every"], state[r["enabled"]], r["url"]) for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(LIST_HEADER) - 1)]
+    rule = (*("-" * width for width in widths), "---")
+    for line in (lines[0], rule, *lines[1:]):
+        padded = (cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True))
+        yield "  ".join((*padded, line[-1]))
 
 
 @source.command("show")
@@ -190,7 +206,8 @@ def source_show(name: str, as_json: bool, template: bool, db_url: str | None) ->
         return
     for key, value in row.items():
         if key not in ("every_seconds", "cron") and value not in (None, {}, ""):
-            click.echo(f"{key + ':':<12} {value}")
+            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
+            click.echo(f"{key + ':':<12} {shown}")
 
 
 def _template_line(line: TemplateLine) -> dict[str, Any]:
