@@ -59,12 +59,17 @@ class EventLog:
 
     def _render(self, record: dict[str, Any]) -> str:
         if self.fmt == "json":
-            return json.dumps(record, default=str, ensure_ascii=False)
+            return json.dumps(record, default=_json_value, ensure_ascii=False)
         return " ".join(f"{key}={_logfmt_value(value)}" for key, value in record.items())
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json_value(value: Any) -> Any:
+    """Times as in logfmt lines (ISO 8601 to the second); anything else as its text."""
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else str(value)
 
 
 def _logfmt_value(value: Any) -> str:

@@ -246,6 +246,15 @@ def test_logfmt_and_json_lines_scrub_secrets() -> None:
     stream = io.StringIO()
     EventLog(stream, "json").event("x", n=1)
     assert json.loads(stream.getvalue())["n"] == 1
+
+
+def test_times_are_written_alike_in_json_and_logfmt() -> None:
+    when = datetime(2026, 11, 27, 16, 34, 19, 714945, tzinfo=UTC)
+    as_json, as_logfmt = io.StringIO(), io.StringIO()
+    EventLog(as_json, "json").event("job.added", next_run=when)
+    EventLog(as_logfmt, "logfmt").event("job.added", next_run=when)
+    assert json.loads(as_json.getvalue())["next_run"] == "2026-11-27T16:34:19+00:00"
+    assert as_logfmt.getvalue().rstrip().endswith("next_run=2026-11-27T16:34:19+00:00")
     assert url_secrets("sqlite:///a.db") == [] and url_secrets("not a url") == []
 
 
