@@ -26,7 +26,7 @@ from crawler.items import FetchedPage
 from crawler.normalise.boilerplate import RulesError
 from crawler.normalise.urls import canonical_url
 from crawler.pages.site_rules import check_site_rules
-from crawler.settings import crawl_settings, template_policy
+from crawler.settings import checked_settings, crawl_settings, template_policy
 from crawler.spiders.article import ArticleSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.section import SectionSpider
@@ -168,7 +168,7 @@ def plan_crawl(
     with transaction(engine) as session:
         source = get_source(session, name)
         defaults = {"ARCHIVIST_EXTRACT_WORKERS": os.cpu_count() or 1}
-        settings = crawl_settings({**defaults, **source_settings(source), **overrides})
+        settings = crawl_settings({**defaults, **usable_settings(source), **overrides})
         run = adopt_run(session, run_id, source) if run_id else None
         if run is None:
             run = start_run(session, source.id, worker=socket.gethostname(), pid=os.getpid())
@@ -203,6 +203,18 @@ def revisit_address(url: str) -> str:
 def source_settings(source: Source) -> dict[str, Any]:
     """Per-source crawl settings kept in the source's options (`source add -s NAME=VALUE`)."""
     return dict((source.options or {}).get("settings") or {})
+
+
+def usable_settings(source: Source) -> dict[str, Any]:
+    """The source's settings, checked: one stored before values were checked (`LIMIT=abc`)
+    stops the crawl with a one-line error before anything is fetched, never mid-crawl."""
+    try:
+        return checked_settings(source_settings(source))
+    except ValueError as exc:
+        raise RunError(
+            f"source {source.name}: {exc}: change it with `archivist source edit {source.name} "
+            "-s NAME=VALUE` or `--unset NAME`"
+        ) from exc
 
 
 def adopt_run(session: Session, run_id: int, source: Source) -> CrawlRun:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from difflib import get_close_matches
 from importlib.metadata import version
 from typing import Any
@@ -95,6 +97,84 @@ ENVIRONMENT = frozenset(
 INTERNAL_SETTINGS = frozenset({"ARCHIVIST_DB_URL", "ARCHIVIST_CRAWL_RUN_ID", "ARCHIVIST_SOURCE_ID"})
 
 
+@dataclass(frozen=True)
+class Kind:
+    """The values one of archivist's settings takes: what it reads without failing a crawl."""
+
+    described: str  # what a value must be, as an error says it: "must be <described>"
+    fits: Callable[[Any], bool]
+
+
+def _number(value: Any) -> bool:
+    """An int or a finite float (never a bool, which Python counts as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(least: int) -> Kind:
+    return Kind(
+        f"a whole number >= {least}",
+        lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= least,
+    )
+
+
+def duration_seconds(value: Any) -> float | None:
+    """Seconds in a duration setting (`15m`, `1h30m`, a number of seconds), None if not one."""
+    if isinstance(value, str):
+        try:
+            return parse_duration(value)
+        except ValueError:
+            return None
+    return float(value) if _number(value) and value >= 0 else None
+
+
+BOOLEAN = Kind("true or false", lambda value: isinstance(value, bool))
+SECONDS = Kind("a number of seconds >= 0", lambda value: _number(value) and value >= 0)
+DURATION = Kind(
+    "a duration such as 15m or 1d, or a number of seconds >= 0",
+    lambda value: duration_seconds(value) is not None,
+)
+# Each setting's kind, from how it is read: Scrapy's getint/getfloat/getbool, int()/float() in
+# the pipeline and the crawl plan, and `parse_duration` for the revisit bounds.
+SETTING_KINDS: dict[str, Kind] = {
+    "ARCHIVIST_STORE": BOOLEAN,
+    "ARCHIVIST_EXTRACT_WORKERS": _whole(0),  # 0: read in the crawl process
+    "ARCHIVIST_READ_BEFORE_POOL": _whole(0),
+    "ARCHIVIST_PAGES_PER_WORKER": _whole(1),
+    "ARCHIVIST_LIMIT": _whole(0),  # 0: no limit
+    "ARCHIVIST_REVISIT_MIN": DURATION,
+    "ARCHIVIST_REVISIT_MAX": DURATION,
+    "ARCHIVIST_REVISIT_FACTOR": Kind("a number > 0", lambda value: _number(value) and value > 0),
+    "ARCHIVIST_REVISIT_ALL": BOOLEAN,
+    "ARCHIVIST_RETRY_AFTER_MAX": SECONDS,  # read with getfloat: a number, not 2m
+    "ARCHIVIST_PROGRESS_SECONDS": SECONDS,  # 0: no progress written
+    "ARCHIVIST_TEMPLATES": BOOLEAN,
+    "ARCHIVIST_TEMPLATE_MIN_DOCS": _whole(2),  # fewer would be read as 2
+    "ARCHIVIST_TEMPLATE_MIN_SHARE": Kind(
+        "a number > 0 and <= 1", lambda value: _number(value) and 0 < value <= 1
+    ),
+    "ARCHIVIST_TEMPLATE_SAMPLE": _whole(1),
+}
+
+
+def unfit_value(name: str, value: Any) -> str | None:
+    """What `value` of archivist setting `name` must be instead (None when it fits, or when
+    `name` is not archivist's: Scrapy's own settings pass as they are)."""
+    kind = SETTING_KINDS.get(name)
+    return None if kind is None or kind.fits(value) else kind.described
+
+
+def check_revisit_bounds(settings: dict[str, Any]) -> None:
+    """Refuse a shortest revisit wait longer than the longest, when both are given together."""
+    low, high = settings.get("ARCHIVIST_REVISIT_MIN"), settings.get("ARCHIVIST_REVISIT_MAX")
+    if low is None or high is None:
+        return
+    low_seconds, high_seconds = duration_seconds(low), duration_seconds(high)
+    if low_seconds is not None and high_seconds is not None and low_seconds > high_seconds:
+        raise ValueError(
+            f"ARCHIVIST_REVISIT_MIN ({low}) must not be longer than ARCHIVIST_REVISIT_MAX ({high})"
+        )
+
+
 def template_policy(settings: dict[str, Any]) -> TemplatePolicy:
     """How a crawl learns its source's template, from the ARCHIVIST_TEMPLATE* settings."""
     return TemplatePolicy(
@@ -106,18 +186,42 @@ def template_policy(settings: dict[str, Any]) -> TemplatePolicy:
 
 
 def parse_overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """`NAME=VALUE` pairs from `-s`; values that look like numbers/booleans are converted."""
+    """`NAME=VALUE` pairs from `-s`; values that look like numbers/booleans are converted.
+
+    archivist's own settings must hold values of their kind (SETTING_KINDS).
+    """
     result: dict[str, Any] = {}
     for pair in pairs:
         name, sep, raw = pair.partition("=")
         name = name.strip()
         if not sep or not name:
             raise ValueError(f"setting {pair.partition('=')[0]!r} is not NAME=VALUE")
-        if name in INTERNAL_SETTINGS:
-            raise ValueError(f"{name} is set by archivist itself (use --db, --run-id)")
-        _check_known(name)
-        result[name] = _convert(raw.strip())
+        check_setting_name(name)
+        value = _convert(raw.strip())
+        described = unfit_value(name, value)
+        if described:
+            raise ValueError(f"{name} must be {described}, not {raw.strip()!r}")
+        result[name] = value
+    check_revisit_bounds(result)
     return result
+
+
+def checked_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings given as typed values (a source declaration's table), refused as `-s` refuses."""
+    for name, value in settings.items():
+        check_setting_name(name)
+        described = unfit_value(name, value)
+        if described:
+            raise ValueError(f"{name} must be {described}, not {value!r}")
+    check_revisit_bounds(settings)
+    return dict(settings)
+
+
+def check_setting_name(name: str) -> None:
+    """Refuse a name no user may set: archivist's internal ones, and unknown ARCHIVIST_ ones."""
+    if name in INTERNAL_SETTINGS:
+        raise ValueError(f"{name} is set by archivist itself (use --db, --run-id)")
+    _check_known(name)
 
 
 def _check_known(name: str) -> None:

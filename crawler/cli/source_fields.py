@@ -17,7 +17,7 @@ from zoneinfo import available_timezones
 import click
 from apscheduler.triggers.cron import CronTrigger
 
-from crawler.settings import parse_duration, parse_overrides
+from crawler.settings import checked_settings, parse_duration, parse_overrides, unfit_value
 from store.models import Source
 
 MAX_DEPTH = 10  # deeper section crawls wander off into the whole site
@@ -144,7 +144,8 @@ def declared_type_error(key: str, value: Any) -> str | None:
 def setting_error(name: str, value: Any) -> str | None:
     """Why a TOML `settings` entry cannot be a crawl setting (None when it can).
 
-    The name must be one `-s NAME=VALUE` could give, as written; the value one it could read.
+    The name must be one `-s NAME=VALUE` could give, as written; the value one it could read,
+    and of its kind for archivist's own settings (`ARCHIVIST_LIMIT = "abc"` never crawls).
     """
     if not name.strip():
         return "a setting name cannot be blank"
@@ -155,7 +156,8 @@ def setting_error(name: str, value: Any) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return f"must be a string, number or boolean, not {value!r}"
     if isinstance(value, (str, int, float)):  # bool is an int
-        return None
+        described = unfit_value(name, value)  # archivist's own settings: of their kind
+        return f"must be {described}, not {value!r}" if described else None
     kind = next((said for kind, said in TOML_KINDS if isinstance(value, kind)), repr(value))
     return f"must be a string, number or boolean, not {kind}"
 
@@ -199,9 +201,11 @@ def settings_option(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 
 def settings_table(table: dict[str, Any]) -> dict[str, Any]:
-    """Per-source crawl settings from a TOML table: the names `-s` refuses are refused."""
-    settings_option(tuple(f"{name}=" for name in table))  # -s's own check of each name
-    return dict(table)
+    """Per-source crawl settings from a TOML table: what `-s` refuses is refused."""
+    try:
+        return checked_settings(table)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def describe(source: Source) -> dict[str, Any]:

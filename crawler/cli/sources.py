@@ -25,6 +25,7 @@ from crawler.cli.source_fields import (
     settings_option,
     settings_table,
 )
+from crawler.settings import check_revisit_bounds
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
 from store.models import Source, TemplateLine
@@ -287,6 +288,10 @@ def _edited_options(
                 f"{current.name} has no setting {setting} to unset (its settings: {held})"
             )
         del settings[setting]
+    try:  # the bounds as they will be stored, whichever of the two this edit gave
+        check_revisit_bounds(settings)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     return {**options, "settings": settings}
 
 
