@@ -41,6 +41,7 @@ SCRAPY_SETTINGS: dict[str, Any] = {
         "scrapy.extensions.telnet.TelnetConsole": None,
         "scrapy.extensions.throttle.AutoThrottle": None,  # replaced by the one below
         "crawler.middlewares.throttle.RevisitAwareAutoThrottle": 0,
+        "crawler.middlewares.interrupt.DropUnsentOnSignal": 0,  # the first Ctrl-C sends no more
     },
     "LOG_LEVEL": "WARNING",
     "HTTPERROR_ALLOW_ALL": True,  # 404/410/5xx reach the spider: they are evidence, not noise

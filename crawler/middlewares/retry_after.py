@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from time import monotonic
 from typing import Self
 
 from scrapy import Request
@@ -17,7 +18,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 
+from crawler.middlewares.interrupt import Interrupted, interrupted
+
 RETRY_AFTER_STATUSES = frozenset({429, 503})
+STOP_CHECK_SECONDS = 0.25  # how soon a wait notices a stop signal
 
 
 def retry_after_seconds(value: str, now: datetime) -> float | None:
@@ -67,5 +71,16 @@ class RetryAfterMiddleware:
         if retry is None:
             return response
         retry.meta["dont_retry"] = False
-        await sleep(wait)
+        await self._wait(wait)
         return retry
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep `seconds`, or raise Interrupted as soon as a stop signal comes: its retry
+        would never be sent, and the stop would wait for the whole delay."""
+        deadline = monotonic() + seconds
+        while not interrupted(self.crawler):
+            left = deadline - monotonic()
+            if left <= 0:
+                return
+            await sleep(min(left, STOP_CHECK_SECONDS))
+        raise Interrupted("not retried: interrupted by a signal")

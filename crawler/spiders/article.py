@@ -11,6 +11,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import KEPT_HEADERS, FetchedPage, Listing
+from crawler.middlewares.interrupt import Interrupted
 from crawler.middlewares.known import KNOWN_META, Skipped
 from crawler.normalise.urls import canonical_address
 
@@ -132,7 +133,7 @@ class ArticleSpider(scrapy.Spider):
         yield page_from_response(response, requested_url)
 
     def failed(self, failure: Failure) -> Iterator[FetchedPage]:
-        if isinstance(failure.value, Skipped):
+        if isinstance(failure.value, Skipped | Interrupted):  # not needed / never sent (a signal)
             return
         request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
         yield page_from_failure(failure, request.cb_kwargs["requested_url"])

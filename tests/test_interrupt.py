@@ -1,0 +1,179 @@
+"""The first Ctrl-C or SIGTERM sends no new request: pages on the wire are kept, the rest drop.
+
+Real `archivist fetch` and `archivist crawl` processes against a loopback site whose pages
+answer slowly; the site's log shows which requests reached it after the signal.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from subprocess import PIPE
+
+import pytest
+
+from crawler.settings import SCRAPY_SETTINGS
+from tests.loopback import LoopbackSite, Reply
+from tests.pages import article_page
+from tests.sites import FAST, RSS, add_source, rows, rss
+
+PAGE_SECONDS = 1.5  # each article page takes this long to answer
+IN_FLIGHT = SCRAPY_SETTINGS["CONCURRENT_REQUESTS_PER_DOMAIN"]  # requests on the wire at once
+NOT_FETCHED = ": not fetched (interrupted by a signal)"
+
+
+def slow_articles(site: LoopbackSite, count: int, seconds: float = PAGE_SECONDS) -> list[str]:
+    """`count` article paths, each answered after `seconds`."""
+
+    def slow(_: BaseHTTPRequestHandler) -> Reply:
+        time.sleep(seconds)
+        return Reply(article_page(title=f"Slow {time.monotonic()}"))
+
+    paths = [f"/2026/11/slow-{n}/" for n in range(count)]
+    for path in paths:
+        site.routes[path] = slow
+    return paths
+
+
+def started(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scheduler", *args, *FAST], stdout=PIPE, stderr=PIPE, text=True
+    )
+
+
+def requested(site: LoopbackSite, paths: list[str]) -> list[str]:
+    """The paths among `paths` the site has been asked for so far, in order."""
+    wanted = set(paths)
+    return [path for path, _ in list(site.log) if path in wanted]
+
+
+def wait_for(what: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "the command never got that far"
+        time.sleep(0.02)
+
+
+def stop(
+    process: subprocess.Popen[str], site: LoopbackSite, signum: int = signal.SIGINT
+) -> tuple[str, str, float, int]:
+    """Send `signum`; stdout, stderr, seconds to exit, and how many requests the site had."""
+    before = len(site.log)
+    sent = time.monotonic()
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    return out, err, time.monotonic() - sent, before
+
+
+def test_fetch_sends_nothing_new_after_the_first_signal(
+    site: LoopbackSite, sqlite_url: str
+) -> None:
+    paths = slow_articles(site, 24)
+    urls = [site.url(path) for path in paths]
+    process = started("fetch", *urls, "--json", "--db", sqlite_url)
+    wait_for(lambda: len(requested(site, paths)) >= 2)
+    out, err, seconds, before = stop(process, site)
+
+    assert process.returncode == 3, err
+    late = site.log[before:]
+    assert len(late) <= IN_FLIGHT, late  # only requests whose sending had begun
+    # Scrapy alone served every request its downloader held: 12 more pages, 3 turns of 4.
+    assert seconds < 2 * PAGE_SECONDS + 1.5, seconds
+    fetched = [json.loads(line)["url"] for line in out.splitlines()]
+    lines = err.strip().splitlines()
+    assert all(line.startswith("error: ") and line.endswith(NOT_FETCHED) for line in lines)
+    not_fetched = [line.removeprefix("error: ").removesuffix(NOT_FETCHED) for line in lines]
+    assert fetched and not_fetched
+    assert sorted(fetched + not_fetched) == sorted(urls)  # every URL, each said once
+    asked = {site.url(path) for path in requested(site, paths)}
+    assert set(fetched) <= asked
+    captured = rows(sqlite_url, "select requested_url, status_code from captures")
+    assert sorted(captured) == sorted((url, 200) for url in fetched)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_crawl_sends_nothing_new_after_the_first_signal(
+    site: LoopbackSite, db_url: str, signum: int
+) -> None:
+    paths = slow_articles(site, 40)
+    site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
+    add_source(db_url, "slow", "--feed", site.url("/feed.xml"))
+    process = started("crawl", "slow", "--json", "--db", db_url)
+    wait_for(lambda: len(requested(site, paths)) >= 2)
+    out, err, seconds, before = stop(process, site, signum)
+
+    assert process.returncode == 3, err
+    late = site.log[before:]
+    assert len(late) <= IN_FLIGHT, late
+    assert seconds < 2 * PAGE_SECONDS + 1.5, seconds
+    run = json.loads(out.strip().splitlines()[-1])
+    assert (run["status"], run["errors"]) == ("interrupted", 0), run
+    captures = rows(db_url, "select requested_url, status_code, outcome, error from captures")
+    assert 0 < len(captures) == run["fetched"]
+    asked = {site.url(path) for path in requested(site, paths)}
+    assert all(url in asked and status == 200 and not error for url, status, _, error in captures)
+    assert all(outcome != "error" for _, _, outcome, _ in captures)
+
+
+def test_requests_held_before_the_downloader_are_not_sent_after_the_signal(
+    site: LoopbackSite, sqlite_url: str
+) -> None:
+    """Requests waiting for robots.txt reach a downloader slot only after the signal."""
+
+    def slow_robots(_: BaseHTTPRequestHandler) -> Reply:
+        time.sleep(PAGE_SECONDS)
+        return Reply("User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"})
+
+    site.routes["/robots.txt"] = slow_robots
+    paths = [f"/2026/11/quick-{n}/" for n in range(8)]
+    for path in paths:
+        site.routes[path] = Reply(article_page())
+    urls = [site.url(path) for path in paths]
+    process = started("fetch", *urls, "--json", "--db", sqlite_url)
+    wait_for(lambda: site.hits("/robots.txt") == 1)
+    out, err, _, _ = stop(process, site)
+
+    assert process.returncode == 3, err
+    assert requested(site, paths) == []
+    assert out == ""
+    assert err.strip().splitlines() == [f"error: {url}{NOT_FETCHED}" for url in urls]
+
+
+def test_a_second_signal_still_stops_at_once(site: LoopbackSite, sqlite_url: str) -> None:
+    """A guard: the first signal's handler hands over to Scrapy's, whose second stops all."""
+    paths = slow_articles(site, 8, seconds=5)
+    site.routes[paths[0]] = site.routes[paths[1]] = Reply(article_page())
+    urls = [site.url(path) for path in paths]
+    process = started("fetch", *urls, "--json", "--db", sqlite_url)
+    wait_for(lambda: len(requested(site, paths)) >= 6)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    out, err, seconds, _ = stop(process, site)
+
+    assert process.returncode == 3, err
+    assert seconds < 3, seconds  # the pages on the wire (5 s each) were not waited for
+    lines = err.strip().splitlines()
+    assert len(out.splitlines()) + len(lines) == len(urls)
+    assert all(line.endswith(NOT_FETCHED) for line in lines)
+
+
+def test_a_retry_after_wait_ends_at_the_first_signal(site: LoopbackSite, sqlite_url: str) -> None:
+    """A 429 asking for 60 s: the stop does not wait for a retry that would never be sent."""
+    site.routes["/2026/11/busy/"] = Reply("slow down", status=429, headers={"Retry-After": "60"})
+    url = site.url("/2026/11/busy/")
+    process = started("fetch", url, "--json", "--db", sqlite_url, "-s",
+                      "ARCHIVIST_RETRY_AFTER_MAX=120")  # fmt: skip
+    wait_for(lambda: site.hits("/2026/11/busy/") == 1)
+    time.sleep(0.5)  # the middleware is waiting now
+    out, err, seconds, before = stop(process, site)
+
+    assert process.returncode == 3, err
+    assert seconds < 5, seconds
+    assert site.log[before:] == []
+    assert (out, err.strip()) == ("", f"error: {url}{NOT_FETCHED}")
+    assert rows(sqlite_url, "select count(*) from captures") == [(0,)]
