@@ -15,9 +15,9 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from crawler.cli.crontab import crontab_trigger
 from crawler.cli.source_fields import schedule_text
 from scheduler.logs import EventLog
 from store.models import Source
@@ -58,7 +58,7 @@ def source_trigger(source: Source, last_started: datetime | None) -> BaseTrigger
     zone raises ValueError.
     """
     if source.cron:
-        return CronTrigger.from_crontab(source.cron, timezone=cron_zone(source))
+        return crontab_trigger(source.cron, timezone=cron_zone(source))
     if source.every_seconds:
         every = timedelta(seconds=source.every_seconds)
         start = last_started + every if last_started else datetime.now(UTC)

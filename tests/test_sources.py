@@ -66,6 +66,10 @@ def test_add_list_show(db_url: str) -> None:
     ("args", "message"),
     [
         (["--feed", "https://x.example/f", "--cron", "61 * * * *"], "not a cron expression"),
+        (
+            ["--feed", "https://x.example/f", "--cron", "0 0 1 * 1"],
+            "not a cron expression '0 0 1 * 1': give a day of the month or a day of the week",
+        ),
         (["--feed", "https://x.example/f", "--every", "5 minutes"], "not a duration"),
         (["--feed", "ftp://x.example/f", "--every", "5m"], "not an http(s) URL"),
         (["--feed", "https://x.example/f"], "give a schedule"),

@@ -14,7 +14,14 @@ from sqlalchemy import Engine, update
 
 from scheduler.cli import cli
 from scheduler.identity import WorkerIdentity, known_dead
-from scheduler.jobs import JOB_DEFAULTS, SourceJobs, first_fire_time, make_scheduler, source_trigger
+from scheduler.jobs import (
+    JOB_DEFAULTS,
+    SourceJobs,
+    cron_zone,
+    first_fire_time,
+    make_scheduler,
+    source_trigger,
+)
 from scheduler.logs import EventLog, url_secrets
 from scheduler.recovery import reap_abandoned_runs
 from store.claims import claim_run, discard_queued, enqueue_run, latest_runs
@@ -192,6 +199,52 @@ def test_cron_is_read_in_the_source_time_zone() -> None:
     assert utc.get_next_fire_time(None, NOW) == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="unknown time zone"):
         source_trigger(source_row(cron="0 7 * * *", timezone="Gone/Away"), None)
+
+
+def fire_days(cron: str, timezone: str | None = None, count: int = 7) -> list[str]:
+    """The weekdays (in the source's zone) of a source's next `count` runs from a Saturday."""
+    source = source_row(cron=cron, timezone=timezone)
+    trigger = source_trigger(source, None)
+    assert trigger is not None
+    zone = cron_zone(source)
+    when, days = datetime(2026, 11, 28, 12, 0, tzinfo=UTC), []  # a Saturday
+    for _ in range(count):
+        when = trigger.get_next_fire_time(None, when + timedelta(seconds=1))
+        days.append(when.astimezone(zone).strftime("%a"))
+    return days
+
+
+@pytest.mark.parametrize(
+    ("cron", "days"),
+    [
+        ("0 7 * * 1-5", ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon", "Tue"]),
+        ("0 7 * * mon-fri", ["Mon", "Tue", "Wed", "Thu", "Fri", "Mon", "Tue"]),
+        ("0 9 * * 0", ["Sun"] * 3),
+        ("0 9 * * 7", ["Sun"] * 3),
+        ("0 9 * * 6,0", ["Sun", "Sat", "Sun"]),
+        ("0 9 * * */2", ["Sun", "Tue", "Thu", "Sat", "Sun"]),
+        ("0 9 * * 1-7/3", ["Sun", "Mon", "Thu", "Sun"]),
+    ],
+)
+def test_cron_days_of_the_week_are_cron_s(cron: str, days: list[str]) -> None:
+    """APScheduler 3 reads weekday numbers Monday-first; crontab, and so archivist, Sunday-first."""
+    assert fire_days(cron, "Europe/Moscow", count=len(days)) == days
+
+
+@pytest.mark.parametrize(
+    ("cron", "said"),
+    [
+        ("0 0 1 * 1", "give a day of the month or a day of the week, not both"),
+        ("0 0 * * 8", "a day of the week is 0-7 (0 and 7 are Sunday), not '8'"),
+        ("0 0 * * 5-1", "the day-of-week range '5-1' runs backwards"),
+        ("0 0 * * funday", "not a day of the week: 'funday'"),
+        ("0 0 * *", "a crontab line has five fields, not 4"),
+    ],
+)
+def test_cron_lines_cron_would_read_otherwise_are_refused(cron: str, said: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        source_trigger(source_row(cron=cron), None)
+    assert str(raised.value).startswith(said)
 
 
 def test_job_defaults_are_deliberate() -> None:

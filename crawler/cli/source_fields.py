@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
 import click
-from apscheduler.triggers.cron import CronTrigger
 
+from crawler.cli.crontab import crontab_trigger
 from crawler.settings import checked_settings, parse_duration, parse_overrides, unfit_value
 from store.models import Source
 
@@ -80,7 +80,7 @@ def schedule_fields(
         return {"every_seconds": seconds, "cron": None, "timezone": None}
     if cron:
         try:
-            CronTrigger.from_crontab(cron)
+            crontab_trigger(cron)
         except ValueError as exc:
             raise click.UsageError(f"not a cron expression {cron!r}: {exc}") from exc
         return {"every_seconds": None, "cron": cron, **zone}
