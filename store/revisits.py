@@ -14,7 +14,11 @@ from store.records import DocumentStatus, Outcome
 
 _Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 RARELY_CHECKED = frozenset({DocumentStatus.GONE.value, DocumentStatus.REDIRECTED.value})
-FAILED_OUTCOMES = frozenset({Outcome.GONE.value, Outcome.BLOCKED.value, Outcome.ERROR.value})
+# What a listed URL never archived got when the site failed it. `redirected` without a
+# document: sent to the home page (a redirect to another article is read as that article).
+FAILED_OUTCOMES = frozenset(
+    {Outcome.GONE.value, Outcome.BLOCKED.value, Outcome.ERROR.value, Outcome.REDIRECTED.value}
+)
 
 
 @dataclass(frozen=True)

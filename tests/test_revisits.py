@@ -249,6 +249,20 @@ def test_a_listed_dead_link_is_retried_later_and_later(site: LoopbackSite, db_ur
     assert site.hits(quote(missing)) == 2
 
 
+def test_a_listed_link_sent_to_the_home_page_waits_too(site: LoopbackSite, db_url: str) -> None:
+    paths = feed_site(site, 1)
+    dead = "/2026/11/withdrawn/"
+    site.routes[dead] = Reply("", status=301, headers={"Location": site.url("/")})
+    site.routes["/"] = Reply(story(5))
+    site.routes["/feed.xml"] = Reply(rss(site, [*paths, dead]), headers=RSS)
+    add_source(db_url, "home", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "home")
+    assert code == 0 and (run["fetched"], run["redirected"]) == (2, 1), err
+    code, run, err = crawl(db_url, "home")
+    assert code == 0, err
+    assert (run["fetched"], run["skipped_backoff"], site.hits(dead)) == (0, 1, 1)
+
+
 def test_retry_waits_grow_within_bounds() -> None:
     policy = RevisitPolicy(min_seconds=900, max_seconds=86400)
     waits = [policy.retry_wait(n) for n in (1, 2, 3, 4, 5)]
