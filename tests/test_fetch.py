@@ -67,6 +67,31 @@ def test_identical_bodies_are_stored_once(site: LoopbackSite, sqlite_url: str) -
     assert rows(sqlite_url, "select count(*) from captures") == [(2,)]
 
 
+HOME_PAGE = """<!doctype html><html><head><title>Harbour Courier</title></head><body>
+<nav><a href="/">Home</a> <a href="/about/">About</a></nav>
+<ul><li><a href="/2026/11/a/">Council approves bike lanes</a></li>
+<li><a href="/2026/11/b/">Ferry timetable changes</a></li>
+<li><a href="/2026/11/c/">Marina opens for the season</a></li></ul></body></html>"""
+SHORT_STORY = """<!doctype html><html><head><title>Ferry suspended</title>
+<meta property="article:published_time" content="2026-11-27T08:00:00Z"></head><body>
+<p>The morning ferry to the islands is suspended today because of high winds, the harbour
+office said. Services are expected to resume tomorrow.</p></body></html>"""
+
+
+def test_a_short_dated_story_is_an_article_and_a_home_page_is_not(
+    site: LoopbackSite, sqlite_url: str
+) -> None:
+    site.routes["/2026/11/ferry/"] = Reply(SHORT_STORY)
+    code, record, stderr = fetch_json(site.url("/2026/11/ferry/"), sqlite_url)
+    assert code == 0, stderr
+    assert (record["outcome"], record["title"]) == ("new", "Ferry suspended")
+    site.routes["/"] = Reply(HOME_PAGE)
+    code, record, stderr = fetch_json(site.url("/"), sqlite_url)
+    assert code == 1 and record["outcome"] == "error"
+    assert "words and nothing that marks an article (no date, no article markup)" in stderr
+    assert rows(sqlite_url, "select count(*) from documents") == [(1,)]
+
+
 @pytest.mark.parametrize(
     ("reply", "outcome", "message"),
     [
@@ -74,6 +99,7 @@ def test_identical_bodies_are_stored_once(site: LoopbackSite, sqlite_url: str) -
         (Reply("oops", status=500), "error", "HTTP 500"),
         (Reply(b"%PDF-1.4", headers={"Content-Type": "application/pdf"}), "error", "not HTML"),
         (Reply("<html><body></body></html>"), "error", "nothing extractable"),
+        (Reply(HOME_PAGE), "error", "words and nothing that marks an article"),
     ],
 )
 def test_failures_exit_non_zero_and_are_recorded(

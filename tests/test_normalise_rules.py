@@ -14,6 +14,9 @@ from crawler.normalise.boilerplate import (
     load_rules,
     rules_from_toml,
 )
+from crawler.reading import read_article
+from store.records import ArticleSnapshot
+from tests.pages import BODY, article_page
 
 RULES = load_rules()
 
@@ -146,3 +149,144 @@ def test_fragments_expand_and_quantifiers_stay() -> None:
 def test_bad_rule_entries_raise_a_clear_error(data: dict[str, object]) -> None:
     with pytest.raises(RulesError, match="site:x"):
         rules_from_toml(data, "site:x")
+
+
+# Everyday page noise whose numbers change on every crawl: each line must go, under its rule.
+NOISE = {
+    "en:relative-time": (
+        "Last updated 872 minutes ago",
+        "Updated 3 hours ago",
+        "Last updated 2 days ago",
+        "Published 5 mins ago",
+        "Updated about an hour ago",
+        "Posted 1 week ago by Jane Roe",
+        "5h ago",
+        "12 minutes ago",
+    ),
+    "ru:relative-time": (
+        "Обновлено 5 минут назад",
+        "Опубликовано 2 часа назад",
+        "Обновлено: час назад",
+        "3 дня назад",
+    ),
+    "en:share-counter": (
+        "Share this article: 371 shares",
+        "371 shares",
+        "1.2K shares",
+        "Shares: 371",
+        "Shared 1,204 times",
+    ),
+    "ru:share-counter": ("Репостов: 371", "1 204 репоста"),
+    "en:advert-label": (
+        "Advertisement",
+        "Sponsored: Best mortgage rates today, offer #618",
+        "Sponsored content",
+        "Sponsored content: Ten ways to cut your energy bill",
+        "Paid content | Acme Bank",
+    ),
+    "ru:advert-label": (
+        "Реклама",
+        "Реклама: Лучшие вклады месяца, предложение №618",
+        "Реклама. ООО «Ромашка», ИНН 7700000000, erid: 2Vtzqx",
+    ),
+}
+# What the review found already handled: these stay removed, under the same rules as before.
+HANDLED = {
+    "en:view-counter": ("Views: 1,234", "12 comments"),
+    "en:dateline": (
+        "Updated: March 3, 2024",
+        "Posted on December 18, 2025 by John Smith",
+        "Reading time: 5 min",
+    ),
+}
+# Prose that merely mentions an advertisement, a time ago or shares: never touched.
+PROSE = (
+    "The advertisement campaign ran for two years ago, and the brand still uses its slogan.",
+    "Three weeks ago the council voted to close the old depot.",
+    "Updated 3 hours ago, the forecast now warns of snow along the coast.",
+    "Shares in the tram operator rose 4% two days ago.",
+    "He bought 371 shares in the operator last year.",
+    "Sponsored content now brings in a quarter of the paper's revenue.",
+    "Paid content is the future of local news, the editor argued.",
+    "Advertisement spending fell for the third year in a row.",
+    "Три недели назад совет проголосовал за закрытие депо.",
+    "Реклама на остановках подорожала на 20% за год.",
+    "Реклама — двигатель торговли, напомнил мэр.",
+)
+
+
+def noise_lines(table: dict[str, tuple[str, ...]]) -> list[object]:
+    return [
+        pytest.param(name, line, id=f"{name}:{line[:30]}")
+        for name, lines in table.items()
+        for line in lines
+    ]
+
+
+@pytest.mark.parametrize(("name", "line"), noise_lines(NOISE) + noise_lines(HANDLED))
+def test_changing_page_noise_is_removed_and_counted(name: str, line: str) -> None:
+    cleaned = apply_rules("\n".join([*ARTICLE[:2], line, *ARTICLE[2:]]), RULES)
+    assert cleaned.text.split("\n") == ARTICLE
+    assert cleaned.removed == Counter({name: 1})
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_about_ads_times_and_shares_is_kept(line: str) -> None:
+    lines = [*ARTICLE[:3], line, *ARTICLE[3:]]
+    cleaned = apply_rules("\n".join(lines), RULES)
+    assert cleaned.text.split("\n") == lines, dict(cleaned.removed)
+
+
+RU_BODY = [
+    "Городской совет во вторник одобрил строительство нового парка на набережной, завершив "
+    "спор, который почти десять лет разделял жителей района.",
+    "Сторонники проекта говорят, что парк вернёт семьи к реке, а критики считают, что деньги "
+    "лучше было бы потратить на ремонт старых мостов.",
+    "Строительство начнётся весной и продлится около полутора лет, сообщили в департаменте "
+    "городского планирования.",
+]
+
+
+def noisy_reading(paragraphs: list[str], noise: list[str]) -> ArticleSnapshot:
+    """The page read with each noise line as a paragraph of its own inside the article."""
+    mixed = [paragraphs[0], noise[0], paragraphs[1], *noise[1:], *paragraphs[2:]]
+    return read_article(NOISY_URL, article_page(paragraphs=mixed).encode())
+
+
+NOISY_URL = "https://daily.example/2024/03/noisy/"
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "first", "second"),
+    [
+        pytest.param(
+            BODY,
+            [
+                "Last updated 872 minutes ago",
+                "Share this article: 371 shares",
+                "Advertisement",
+                "Sponsored: Best mortgage rates today, offer #618",
+            ],
+            [
+                "Last updated 14 hours ago",
+                "Share this article: 1.2K shares",
+                "Advertisement",
+                "Sponsored: Best mortgage rates today, offer #97",
+            ],
+            id="en",
+        ),
+        pytest.param(
+            RU_BODY,
+            ["Обновлено 5 минут назад", "Репостов: 371", "Реклама: Вклады под 18%, акция №618"],
+            ["Обновлено 2 часа назад", "Репостов: 1 204", "Реклама: Вклады под 17%, акция №97"],
+            id="ru",
+        ),
+    ],
+)
+def test_two_readings_differing_only_in_page_noise_are_one_version(
+    paragraphs: list[str], first: list[str], second: list[str]
+) -> None:
+    one, two = noisy_reading(paragraphs, first), noisy_reading(paragraphs, second)
+    clean = read_article(NOISY_URL, article_page(paragraphs=paragraphs).encode())
+    assert one.content_hash == two.content_hash
+    assert one.text == two.text == clean.text

@@ -34,6 +34,9 @@ from crawler.pages.site_rules import SiteRules, site_rules_for
 
 LD_BODY_RATIO = 1.5
 LD_BODY_MIN_WORDS = 150
+# A page this short with nothing that marks an article (no date, no article markup or type) is
+# a home or section page whose menu or link list trafilatura read, not a story.
+UNMARKED_MIN_WORDS = 50
 
 
 class GenericArticlePage:
@@ -59,13 +62,20 @@ class GenericArticlePage:
         check_blocked(self.tree, title, text)
         if not text.strip():
             raise NotAnArticle("no article text found")
+        published_at = self.published_at()
+        words = len(text.split())
+        if words < UNMARKED_MIN_WORDS and published_at is None and not self.marked_as_article():
+            raise NotAnArticle(
+                f"{words} words and nothing that marks an article (no date, no article markup): "
+                "a home or section page?"
+            )
         return ExtractedArticle(
             url=self.url,
             canonical_url=self.canonical_url(),
             title=title,
             text=text,
             authors=self.authors(),
-            published_at=self.published_at(),
+            published_at=published_at,
             modified_at=self.modified_at(),
             language=self.language(),
             extra_rules=self.site.line_rules,
@@ -83,6 +93,12 @@ class GenericArticlePage:
         if longer and len(declared.split()) >= LD_BODY_MIN_WORDS:
             return declared
         return read_again_if_short(tree, self.url, options, extracted)
+
+    def marked_as_article(self) -> bool:
+        """Whether the page calls itself an article: JSON-LD, og:type or an <article>."""
+        if self.ld or first_meta(self.meta, "og:type") == "article":
+            return True
+        return next(self.tree.iter("article"), None) is not None
 
     def title(self) -> str:
         return (
