@@ -25,6 +25,8 @@ from tests.sites import FAST, RSS, add_source, rows, rss
 PAGE_SECONDS = 1.5  # each article page takes this long to answer
 IN_FLIGHT = SCRAPY_SETTINGS["CONCURRENT_REQUESTS_PER_DOMAIN"]  # requests on the wire at once
 NOT_FETCHED = ": not fetched (interrupted by a signal)"
+WAITING_FOR_THE_QUEUE = 4 * 2 * PAGE_SECONDS  # well under the 4 turns a full queue would take
+ON_THE_WIRE = 16.0  # seconds a page takes in the second-signal test: never waited for
 
 
 def slow_articles(site: LoopbackSite, count: int, seconds: float = PAGE_SECONDS) -> list[str]:
@@ -82,8 +84,9 @@ def test_fetch_sends_nothing_new_after_the_first_signal(
     assert process.returncode == 3, err
     late = site.log[before:]
     assert len(late) <= IN_FLIGHT, late  # only requests whose sending had begun
-    # Scrapy alone served every request its downloader held: 12 more pages, 3 turns of 4.
-    assert seconds < 2 * PAGE_SECONDS + 1.5, seconds
+    # Scrapy alone sent every request its downloader held (12 more pages, 3 turns of 4): the
+    # count above is the behaviour; time is only a loose guard, for a loaded CI machine.
+    assert seconds < WAITING_FOR_THE_QUEUE, seconds
     fetched = [json.loads(line)["url"] for line in out.splitlines()]
     lines = err.strip().splitlines()
     assert all(line.startswith("error: ") and line.endswith(NOT_FETCHED) for line in lines)
@@ -110,7 +113,7 @@ def test_crawl_sends_nothing_new_after_the_first_signal(
     assert process.returncode == 3, err
     late = site.log[before:]
     assert len(late) <= IN_FLIGHT, late
-    assert seconds < 2 * PAGE_SECONDS + 1.5, seconds
+    assert seconds < WAITING_FOR_THE_QUEUE, seconds
     run = json.loads(out.strip().splitlines()[-1])
     assert (run["status"], run["errors"]) == ("interrupted", 0), run
     captures = rows(db_url, "select requested_url, status_code, outcome, error from captures")
@@ -146,7 +149,7 @@ def test_requests_held_before_the_downloader_are_not_sent_after_the_signal(
 
 def test_a_second_signal_still_stops_at_once(site: LoopbackSite, sqlite_url: str) -> None:
     """A guard: the first signal's handler hands over to Scrapy's, whose second stops all."""
-    paths = slow_articles(site, 8, seconds=5)
+    paths = slow_articles(site, 8, seconds=ON_THE_WIRE)
     site.routes[paths[0]] = site.routes[paths[1]] = Reply(article_page())
     urls = [site.url(path) for path in paths]
     process = started("fetch", *urls, "--json", "--db", sqlite_url)
@@ -156,7 +159,7 @@ def test_a_second_signal_still_stops_at_once(site: LoopbackSite, sqlite_url: str
     out, err, seconds, _ = stop(process, site)
 
     assert process.returncode == 3, err
-    assert seconds < 3, seconds  # the pages on the wire (5 s each) were not waited for
+    assert seconds < ON_THE_WIRE / 2, seconds  # the pages on the wire were not waited for
     lines = err.strip().splitlines()
     assert len(out.splitlines()) + len(lines) == len(urls)
     assert all(line.endswith(NOT_FETCHED) for line in lines)
@@ -173,7 +176,7 @@ def test_a_retry_after_wait_ends_at_the_first_signal(site: LoopbackSite, sqlite_
     out, err, seconds, before = stop(process, site)
 
     assert process.returncode == 3, err
-    assert seconds < 5, seconds
+    assert seconds < 30, seconds  # not the 60 s asked for
     assert site.log[before:] == []
     assert (out, err.strip()) == ("", f"error: {url}{NOT_FETCHED}")
     assert rows(sqlite_url, "select count(*) from captures") == [(0,)]
