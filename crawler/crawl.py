@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,10 +30,13 @@ from crawler.spiders.article import ArticleSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.section import SectionSpider
 from crawler.spiders.sitemap import SitemapSpider
+from store.claims import lock_source, running_runs
 from store.db import database_url, make_engine, open_archive, transaction
+from store.leases import live_holders
 from store.models import CrawlRun, Source
+from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here, this_host
 from store.revisits import due_revisits
-from store.runs import finish_run, start_run
+from store.runs import fail_if_running, finish_run, start_run
 from store.sources import get_source
 from store.templates import Learned, learn_template
 
@@ -58,7 +60,8 @@ OUTCOME_COUNTERS = {
 
 
 class RunError(RuntimeError):
-    """A crawl that cannot start: unknown source, or a --run-id that is not usable."""
+    """A crawl that cannot start: unknown source, a --run-id that is not usable, or a source
+    that another run is crawling."""
 
 
 @dataclass
@@ -169,9 +172,7 @@ def plan_crawl(
         source = get_source(session, name)
         defaults = {"ARCHIVIST_EXTRACT_WORKERS": os.cpu_count() or 1}
         settings = crawl_settings({**defaults, **usable_settings(source), **overrides})
-        run = adopt_run(session, run_id, source) if run_id else None
-        if run is None:
-            run = start_run(session, source.id, worker=socket.gethostname(), pid=os.getpid())
+        run = adopt_run(session, run_id, source) if run_id else start_hand_run(session, source)
         due = due_revisits(
             session,
             source.id,
@@ -215,6 +216,42 @@ def usable_settings(source: Source) -> dict[str, Any]:
             f"source {source.name}: {exc}: change it with `archivist source edit {source.name} "
             "-s NAME=VALUE` or `--unset NAME`"
         ) from exc
+
+
+def start_hand_run(session: Session, source: Source) -> CrawlRun:
+    """Open the row of a crawl started by hand, unless a run of its source is running and alive.
+
+    The check and the new row are one transaction with the source's row locked: two crawls
+    started at once, or a worker claiming the source meanwhile, cannot both go ahead. A running
+    row left by a crawl on this host whose process is gone is failed first (as the worker's
+    reaper would) and does not stand in the way; queued runs wait their turn and do not either.
+    """
+    lock_source(session, source.id)
+    live_workers = live_holders(session, PRESENCE_PREFIX)
+    for running in running_runs(session, source.id):
+        reason = gone_here(running, live_workers)
+        if reason is None:
+            raise RunError(
+                f"source {source.name} is being crawled by run {running.id} "
+                f"({crawled_by(running)}): wait for it to end"
+            )
+        fail_if_running(session, running.id, reason)
+        logger.warning(
+            "warning: run %s of %s was left running: marked failed (%s)",
+            running.id,
+            source.name,
+            reason,
+        )
+    return start_run(session, source.id, worker=this_host(), pid=os.getpid())
+
+
+def crawled_by(run: CrawlRun) -> str:
+    """Who is carrying out a running run and since when, for the one-line refusal."""
+    started = f"started {run.started_at:%Y-%m-%d %H:%M} UTC"
+    if WorkerIdentity.parse(run.worker) is None:
+        host = run.worker or "an unknown host"
+        return f"crawl started by hand on {host}, pid {run.pid}, {started}"
+    return f"worker {run.worker}, {started}"
 
 
 def adopt_run(session: Session, run_id: int, source: Source) -> CrawlRun:

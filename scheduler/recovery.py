@@ -1,8 +1,11 @@
-"""Runs left `running` by a worker that died: close them, so their source can run again.
+"""Runs left `running` by a worker or a hand-run crawl that died: close them, so their source
+can run again.
 
 A worker that is killed leaves its crawls running on their own (they are in their own process
 group) and they close their rows themselves; only a run whose worker has stopped heartbeating
-*and* whose crawl cannot still be running is failed here.
+*and* whose crawl cannot still be running is failed here. A crawl started by hand (`archivist
+crawl NAME`, killed with SIGKILL) is failed once its pid is gone, if it ran on this host: on
+another host it cannot be told apart from a crawl still going, and is left alone.
 """
 
 from __future__ import annotations
@@ -11,18 +14,17 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from scheduler.identity import WorkerIdentity, process_alive
 from scheduler.logs import EventLog
 from store.claims import running_runs
 from store.leases import live_holders
 from store.models import CrawlRun, utcnow
+from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here
 from store.runs import fail_if_running
-
-PRESENCE_PREFIX = "worker:"
 
 
 def reap_abandoned_runs(session: Session, crawl_timeout: float, log: EventLog) -> int:
-    """Fail the runs whose worker is gone and whose crawl is over; how many were failed."""
+    """Fail the runs whose worker (or hand-run crawl) is gone and whose crawl is over; how many
+    were failed."""
     alive = live_holders(session, PRESENCE_PREFIX)
     reaped = 0
     for run in running_runs(session):
@@ -35,12 +37,10 @@ def reap_abandoned_runs(session: Session, crawl_timeout: float, log: EventLog) -
 
 def _abandoned(run: CrawlRun, alive: set[str], crawl_timeout: float) -> str | None:
     worker = WorkerIdentity.parse(run.worker)
-    if worker is None or run.worker in alive:
-        return None  # a crawl started by hand, or a worker that is still looking after it
-    if worker.is_local():
-        if run.pid is not None and process_alive(run.pid):
-            return None  # its worker died, but the crawl is finishing and will close the row
-        return f"abandoned: worker {run.worker} stopped and its crawl process is gone"
+    if worker is None or worker.is_local():  # started by hand, or by a worker on this host
+        return gone_here(run, alive)
+    if run.worker in alive:
+        return None  # a worker that is still looking after it
     # Another host: its crawl cannot be seen from here, but it would have timed out by now.
     if utcnow() - run.started_at < timedelta(seconds=crawl_timeout):
         return None

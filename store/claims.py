@@ -1,14 +1,15 @@
 """Crawl work as rows: queued for a source, claimed by one worker, never two at once per source.
 
-A `crawl_runs` row goes queued -> running -> finished | failed | interrupted. Whoever queues
-or claims a run of a source first locks that source's row, so on PostgreSQL several workers
-claiming at once (`FOR UPDATE … SKIP LOCKED`) never start the same source twice; on SQLite
-writers are serialised by the database itself.
+A `crawl_runs` row goes queued -> running -> finished | failed | interrupted. Whoever queues,
+claims or starts by hand a run of a source first locks that source's row, so on PostgreSQL
+several workers claiming at once (`FOR UPDATE … SKIP LOCKED`) never start the same source twice,
+nor does a crawl started by hand alongside them; on SQLite writers are serialised by the
+database itself.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Source, utcnow
@@ -55,9 +56,12 @@ def claim_run(session: Session, worker: str) -> CrawlRun | None:
     ).first()
     if candidate is None:
         return None
-    taken = session.execute(
+    running = select(CrawlRun.id).where(
+        CrawlRun.source_id == candidate.source_id, CrawlRun.status == RUNNING
+    )
+    taken = session.execute(  # not if a crawl started by hand got in first
         update(CrawlRun)
-        .where(CrawlRun.id == candidate.id, CrawlRun.status == QUEUED)
+        .where(CrawlRun.id == candidate.id, CrawlRun.status == QUEUED, ~exists(running))
         .values(status=RUNNING, worker=worker, started_at=utcnow())
     )
     if not taken.rowcount:  # type: ignore[attr-defined]
@@ -86,11 +90,27 @@ def run_status(session: Session, run_id: int) -> CrawlRun | None:
     return session.get(CrawlRun, run_id, populate_existing=True)
 
 
-def running_runs(session: Session) -> list[CrawlRun]:
-    """Every run in status `running`, oldest first."""
-    return list(
-        session.scalars(select(CrawlRun).where(CrawlRun.status == RUNNING).order_by(CrawlRun.id))
-    )
+def running_runs(session: Session, source_id: int | None = None) -> list[CrawlRun]:
+    """Every run in status `running` (of one source, if given), oldest first."""
+    query = select(CrawlRun).where(CrawlRun.status == RUNNING).order_by(CrawlRun.id)
+    if source_id is not None:
+        query = query.where(CrawlRun.source_id == source_id)
+    return list(session.scalars(query))
+
+
+def lock_source(session: Session, source_id: int) -> None:
+    """Hold the source's row until the transaction ends: whoever else queues, claims or starts
+    a run of it meanwhile waits, then sees what this transaction did.
+
+    PostgreSQL: `SELECT … FOR UPDATE`. SQLite has no row locks: a write that changes nothing
+    takes the database's write lock (and, as the first write, a fresh view of it) instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Source).where(Source.id == source_id).values(updated_at=Source.updated_at)
+        )
+    else:
+        session.execute(select(Source.id).where(Source.id == source_id).with_for_update())
 
 
 def discard_queued(session: Session, dead_only: bool = False) -> int:

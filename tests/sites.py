@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import click
@@ -17,6 +20,27 @@ from tests.pages import BODY, article_page
 FAST = ("-s", "AUTOTHROTTLE_START_DELAY=0.01", "-s", "ARCHIVIST_EXTRACT_WORKERS=0")
 RSS = {"Content-Type": "application/rss+xml"}
 XML = {"Content-Type": "application/xml"}
+
+
+def slow_articles(site: LoopbackSite, count: int, seconds: float) -> list[str]:
+    """`count` article paths (/2026/11/slow-N/), each answered after `seconds`."""
+
+    def slow(_: BaseHTTPRequestHandler) -> Reply:
+        time.sleep(seconds)
+        return Reply(article_page(title=f"Slow {time.monotonic()}"))
+
+    paths = [f"/2026/11/slow-{n}/" for n in range(count)]
+    for path in paths:
+        site.routes[path] = slow
+    return paths
+
+
+def wait_for(what: Callable[[], bool], timeout: float = 60) -> None:
+    """Poll `what` until it holds; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, "the command never got that far"
+        time.sleep(0.02)
 
 
 def story(n: int, edit: str = "") -> str:

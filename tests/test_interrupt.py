@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from subprocess import PIPE
 
@@ -20,26 +19,13 @@ import pytest
 from crawler.settings import SCRAPY_SETTINGS
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
-from tests.sites import FAST, RSS, add_source, rows, rss
+from tests.sites import FAST, RSS, add_source, rows, rss, slow_articles, wait_for
 
 PAGE_SECONDS = 1.5  # each article page takes this long to answer
 IN_FLIGHT = SCRAPY_SETTINGS["CONCURRENT_REQUESTS_PER_DOMAIN"]  # requests on the wire at once
 NOT_FETCHED = ": not fetched (interrupted by a signal)"
 WAITING_FOR_THE_QUEUE = 4 * 2 * PAGE_SECONDS  # well under the 4 turns a full queue would take
 ON_THE_WIRE = 16.0  # seconds a page takes in the second-signal test: never waited for
-
-
-def slow_articles(site: LoopbackSite, count: int, seconds: float = PAGE_SECONDS) -> list[str]:
-    """`count` article paths, each answered after `seconds`."""
-
-    def slow(_: BaseHTTPRequestHandler) -> Reply:
-        time.sleep(seconds)
-        return Reply(article_page(title=f"Slow {time.monotonic()}"))
-
-    paths = [f"/2026/11/slow-{n}/" for n in range(count)]
-    for path in paths:
-        site.routes[path] = slow
-    return paths
 
 
 def started(*args: str) -> subprocess.Popen[str]:
@@ -52,13 +38,6 @@ def requested(site: LoopbackSite, paths: list[str]) -> list[str]:
     """The paths among `paths` the site has been asked for so far, in order."""
     wanted = set(paths)
     return [path for path, _ in list(site.log) if path in wanted]
-
-
-def wait_for(what: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not what():
-        assert time.monotonic() < deadline, "the command never got that far"
-        time.sleep(0.02)
 
 
 def stop(
@@ -75,7 +54,7 @@ def stop(
 def test_fetch_sends_nothing_new_after_the_first_signal(
     site: LoopbackSite, sqlite_url: str
 ) -> None:
-    paths = slow_articles(site, 24)
+    paths = slow_articles(site, 24, PAGE_SECONDS)
     urls = [site.url(path) for path in paths]
     process = started("fetch", *urls, "--json", "--db", sqlite_url)
     wait_for(lambda: len(requested(site, paths)) >= 2)
@@ -103,7 +82,7 @@ def test_fetch_sends_nothing_new_after_the_first_signal(
 def test_crawl_sends_nothing_new_after_the_first_signal(
     site: LoopbackSite, db_url: str, signum: int
 ) -> None:
-    paths = slow_articles(site, 40)
+    paths = slow_articles(site, 40, PAGE_SECONDS)
     site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
     add_source(db_url, "slow", "--feed", site.url("/feed.xml"))
     process = started("crawl", "slow", "--json", "--db", db_url)

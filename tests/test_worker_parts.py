@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -320,7 +321,9 @@ def test_runs_of_dead_workers_are_reaped_others_kept(engine: Engine) -> None:
     cases = {  # worker, pid, started: reaped?
         "dead worker here": (str(dead_here), None, None, True),
         "live worker": (str(me), None, None, False),
-        "crawl by hand": ("somehost", 1, None, False),
+        "crawl by hand elsewhere": ("somehost", 1, None, False),
+        "crawl by hand here, gone": (me.host, 2**22 + 12345, None, True),
+        "crawl by hand here, running": (me.host, os.getpid(), None, False),
         "other host, past the crawl timeout": (str(gone_elsewhere), 1, long_ago, True),
         "other host, recent": (str(gone_elsewhere), 1, None, False),
     }
@@ -336,13 +339,13 @@ def test_runs_of_dead_workers_are_reaped_others_kept(engine: Engine) -> None:
             ids[case] = run.id
     stream = io.StringIO()
     with transaction(engine) as session:
-        assert reap_abandoned_runs(session, 3600, EventLog(stream, "json")) == 2
+        assert reap_abandoned_runs(session, 3600, EventLog(stream, "json")) == 3
     with transaction(engine) as session:
         for case, (*_, reaped) in cases.items():
             run = session.get(CrawlRun, ids[case])
             assert (run.status == "failed") == reaped, case
             assert (run.error or "").startswith("abandoned") == reaped, case
-    assert stream.getvalue().count('"run.reaped"') == 2
+    assert stream.getvalue().count('"run.reaped"') == 3
 
 
 def test_worker_refuses_bad_settings_before_starting() -> None:

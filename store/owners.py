@@ -1,0 +1,88 @@
+"""Who carries out a `running` crawl run, and whether it is gone.
+
+`crawl_runs.worker` holds a worker's identity (`host:pid:token`) for the runs a worker
+started, and the bare host name for a crawl started by hand (`archivist crawl NAME`);
+`crawl_runs.pid` is the crawl's own process. Only processes on this host can be seen: a run
+owned by another host is never judged gone here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import socket
+from dataclasses import dataclass
+
+from store.models import CrawlRun
+
+PRESENCE_PREFIX = "worker:"  # the leases live workers renew: `worker:<token>`
+_FORM = re.compile(r"^(?P<host>.+):(?P<pid>\d+):(?P<token>[0-9a-f]{8})$")
+
+
+@dataclass(frozen=True)
+class WorkerIdentity:
+    """Written into `crawl_runs.worker` and lease rows; the token tells restarts apart."""
+
+    host: str
+    pid: int
+    token: str
+
+    @classmethod
+    def mine(cls) -> WorkerIdentity:
+        """This process's identity (a new token each time: one per worker start)."""
+        return cls(this_host(), os.getpid(), secrets.token_hex(4))
+
+    @classmethod
+    def parse(cls, text: str | None) -> WorkerIdentity | None:
+        """The identity a worker wrote, or None for anything else (e.g. a crawl run by hand)."""
+        match = _FORM.match(text or "")
+        if match is None:
+            return None
+        return cls(match["host"], int(match["pid"]), match["token"])
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}:{self.token}"
+
+    @property
+    def presence_lease(self) -> str:
+        """The lease this worker renews while it lives (fits the 40-character lease name)."""
+        return f"{PRESENCE_PREFIX}{self.token}"
+
+    def is_local(self) -> bool:
+        """True when this identity belongs to a process on this host."""
+        return self.host == this_host()
+
+
+def this_host() -> str:
+    """This host's name: what a crawl started by hand writes into `crawl_runs.worker`."""
+    return socket.gethostname()
+
+
+def process_alive(pid: int) -> bool:
+    """True if a process with this pid exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
+    """Why a running run is abandoned, when it was carried out on this host and nothing
+    carries it out any more; None when it may still be going on (or cannot be told from here).
+
+    `live_workers`: the holders of unexpired presence leases (`PRESENCE_PREFIX`).
+    """
+    worker = WorkerIdentity.parse(run.worker)
+    if worker is None:  # a crawl started by hand: its own pid is all there is
+        if run.worker != this_host() or run.pid is None or process_alive(run.pid):
+            return None
+        return f"abandoned: the crawl started by hand (pid {run.pid}) is gone"
+    if not worker.is_local() or run.worker in live_workers:
+        return None  # another host's, or a worker that is still looking after it
+    if run.pid is not None and process_alive(run.pid):
+        return None  # its worker died, but the crawl is finishing and will close the row
+    return f"abandoned: worker {run.worker} stopped and its crawl process is gone"

@@ -1,0 +1,193 @@
+"""Crawls started by hand (`archivist crawl NAME`): one run per source at a time, and a killed
+one never blocks its source for ever.
+
+Real `archivist crawl` processes against a loopback site, both backends; the worker's reaper is
+called as the worker calls it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine
+
+from crawler.crawl import RunError, start_hand_run
+from scheduler.logs import EventLog
+from scheduler.recovery import reap_abandoned_runs
+from store.db import open_archive, transaction
+from store.leases import acquire_lease
+from store.models import CrawlRun
+from store.owners import WorkerIdentity
+from store.sources import get_source
+from tests.loopback import LoopbackSite, Reply
+from tests.pages import article_page
+from tests.sites import (
+    FAST,
+    RSS,
+    add_source,
+    crawl,
+    feed_site,
+    rows,
+    rss,
+    scalar,
+    slow_articles,
+    wait_for,
+)
+
+HERE = socket.gethostname()
+NO_SUCH_PID = 2**22 + 12345  # above any pid_max: never a live process
+STARTED = datetime(2026, 11, 27, 17, 35, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = open_archive(db_url)
+    yield engine
+    engine.dispose()
+
+
+def running_row(engine: Engine, worker: str, pid: int | None, status: str = "running") -> int:
+    """A crawl_runs row of source feed1 as someone else left it; its id."""
+    with transaction(engine) as session:
+        source_id = get_source(session, "feed1").id
+        run = CrawlRun(
+            source_id=source_id, status=status, worker=worker, pid=pid, started_at=STARTED
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def status_and_error(db_url: str, run_id: int) -> tuple[str, str | None]:
+    (found,) = rows(db_url, "select status, error from crawl_runs where id = :id", id=run_id)
+    return found[0], found[1]
+
+
+def test_a_killed_hand_run_is_reaped_and_the_source_crawls_again(
+    site: LoopbackSite, db_url: str, engine: Engine
+) -> None:
+    paths = slow_articles(site, 20, 1.0)
+    site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scheduler", "crawl", "feed1", "--db", db_url, *FAST],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(lambda: any(path in paths for path, _ in list(site.log)))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)  # reaped: its pid is gone, not a zombie
+    ((run_id, *left),) = rows(db_url, "select id, status, worker, pid from crawl_runs")
+    assert left == ["running", HERE, process.pid]
+
+    stream = io.StringIO()
+    with transaction(engine) as session:
+        assert reap_abandoned_runs(session, 3600, EventLog(stream, "json")) == 1
+    reason = f"abandoned: the crawl started by hand (pid {process.pid}) is gone"
+    assert status_and_error(db_url, run_id) == ("failed", reason)
+    assert '"run.reaped"' in stream.getvalue()
+
+    for path in paths:  # the site answers at once now
+        site.routes[path] = Reply(article_page(title=f"Story {path}"))
+    code, run, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert run["status"] == "finished" and run["id"] != run_id
+
+
+def test_a_crawl_fails_runs_whose_crawl_is_gone_here_and_goes_ahead(
+    site: LoopbackSite, db_url: str, engine: Engine
+) -> None:
+    feed_site(site, 2)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    by_hand = running_row(engine, HERE, NO_SUCH_PID)
+    dead_worker = str(WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de"))  # no presence lease
+    by_worker = running_row(engine, dead_worker, NO_SUCH_PID + 1)
+    queued = running_row(engine, "", None, status="queued")  # waits its turn: never in the way
+
+    code, run, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert run["status"] == "finished" and run["fetched"] == 2
+    assert status_and_error(db_url, by_hand) == (
+        "failed",
+        f"abandoned: the crawl started by hand (pid {NO_SUCH_PID}) is gone",
+    )
+    assert status_and_error(db_url, by_worker) == (
+        "failed",
+        f"abandoned: worker {dead_worker} stopped and its crawl process is gone",
+    )
+    assert status_and_error(db_url, queued) == ("queued", None)
+    said = f"warning: run {by_hand} of feed1 was left running: marked failed (abandoned: the crawl"
+    assert said in err
+
+
+ME = os.getpid()
+LIVE_WORKER = WorkerIdentity(HERE, ME, "ab12cd34")
+SINCE = "started 2026-11-27 17:35 UTC"
+DEAD_WORKER = WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de")
+CASES = {  # worker, pid, presence lease held: how the refusal names the run
+    "by hand here, alive": (HERE, ME, False, f"crawl started by hand on {HERE}, pid {ME}, {SINCE}"),
+    "live worker": (str(LIVE_WORKER), None, True, f"worker {LIVE_WORKER}, {SINCE}"),
+    "worker gone, its crawl alive": (str(DEAD_WORKER), ME, False, f"worker {DEAD_WORKER}, {SINCE}"),
+    "by hand on another host": (
+        "elsewhere", 7, False, f"crawl started by hand on elsewhere, pid 7, {SINCE}"
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_crawl_refuses_while_a_live_run_crawls_its_source(
+    site: LoopbackSite, db_url: str, engine: Engine, case: str
+) -> None:
+    feed_site(site, 2)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    worker, pid, lease, named = CASES[case]
+    if lease:
+        with transaction(engine) as session:
+            acquire_lease(session, LIVE_WORKER.presence_lease, str(LIVE_WORKER), 300)
+    run_id = running_row(engine, worker, pid)
+
+    code, _, err = crawl(db_url, "feed1")
+    assert code == 1
+    assert err == (
+        f"Error: source feed1 is being crawled by run {run_id} ({named}): wait for it to end\n"
+    )
+    assert site.log == []  # nothing fetched
+    assert scalar(db_url, "select count(*) from crawl_runs") == 1  # no run row left behind
+    assert status_and_error(db_url, run_id) == ("running", None)
+
+
+def test_two_hand_runs_at_once_cannot_both_start(db_url: str, engine: Engine) -> None:
+    """The check and the new row are one transaction: the second waits, then sees the first."""
+    add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
+    outcome: list[str] = []
+
+    def second() -> None:
+        try:
+            with transaction(engine) as session:
+                start_hand_run(session, get_source(session, "feed1"))
+            outcome.append("started")
+        except RunError as exc:
+            outcome.append(str(exc))
+
+    with transaction(engine) as session:
+        first = start_hand_run(session, get_source(session, "feed1"))
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.5)
+        assert thread.is_alive()  # waiting for the first crawl's transaction
+    thread.join(timeout=30)
+    started = f"{first.started_at:%Y-%m-%d %H:%M} UTC"
+    assert outcome == [
+        f"source feed1 is being crawled by run {first.id} (crawl started by hand on {HERE}, "
+        f"pid {ME}, started {started}): wait for it to end"
+    ]
+    assert scalar(db_url, "select count(*) from crawl_runs") == 1
