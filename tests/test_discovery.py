@@ -124,6 +124,28 @@ def test_a_stray_error_mid_file_is_read_past_and_warned() -> None:
     assert sitemap.damage.endswith(f"{len(sitemap.articles)} articles read past the error")
 
 
+def test_a_whole_feed_with_a_stray_error_and_a_trailing_comment_is_not_cut_off() -> None:
+    """A cache plugin's comment after </rss> is no cut: every item is kept, warned."""
+    whole = data("rss2.xml")
+    complete = read_feed(whole, "https://worlddaily.example/feed/").articles
+    stray = whole.replace(b"Bridge repairs delayed", b"Bridge & tunnel repairs delayed", 1)
+    stray += b"\n<!-- Dynamic page generated in 0.412 seconds. -->\n"
+    feed = read_feed(stray, "https://worlddaily.example/feed/")
+    assert feed.articles == complete
+    assert feed.damage is not None and feed.damage.startswith("not well-formed XML (at line")
+
+
+def test_a_feed_with_a_stray_error_then_cut_off_keeps_every_whole_item() -> None:
+    whole = data("rss2.xml")
+    but_the_last = whole[: whole.rindex(b"<item>")] + b"</channel></rss>"
+    expected = read_feed(but_the_last, "https://worlddaily.example/feed/").articles
+    stray = whole.replace(b"Council approves", b"Council & mayor approve", 1)
+    cut = stray[: stray.rindex(b"</item>") - 3]  # inside the last item's end tag
+    feed = read_feed(cut, "https://worlddaily.example/feed/")
+    assert len(expected) >= 2 and feed.articles == expected  # not only those before the "&"
+    assert feed.damage is not None and f"the {len(feed.articles)} articles listed" in feed.damage
+
+
 def test_entity_declarations_are_refused_in_feeds_and_sitemaps() -> None:
     with pytest.raises(DiscoveryError, match="unsafe XML refused"):
         read_sitemap(data("billion-laughs.xml"), "https://eurasia.example/sitemap.xml")

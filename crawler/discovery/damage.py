@@ -17,8 +17,12 @@ from lxml import etree
 from crawler.discovery.xmlsafety import LOCKED_DOWN
 
 FEED_ENTRIES = frozenset({"item", "entry"})  # RSS 2.0 and 1.0; Atom
-SITEMAP_ENTRIES = frozenset({"url", "sitemap"})
-_ROOT_CLOSED = re.compile(rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex|rss|feed|RDF)\s*>\s*\Z")
+# a file ends with its root element's end tag, then maybe comments a cache plugin appended
+_ROOT_CLOSED = re.compile(
+    rb"</(?:[\w.-]+:)?(?:urlset|sitemapindex|rss|feed|RDF)\s*>(?:\s|<!--.*?-->|<\?.*?\?>)*\Z",
+    re.DOTALL,
+)
+TAIL = 65536  # bytes at the end of a file where its root element's end tag is looked for
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,7 @@ class Damage:
 
     error: str  # "line 4, column 49: Premature end of data in tag link line 4"
     cut_off: bool
-    complete: int  # entries whose end tag came before the first error
+    complete: int  # in a file cut off: the entries whose end tag it holds, all before the cut
 
     def describe(self, kept: int, what: str) -> str:
         """One line for the run's warnings: what was wrong and what was read."""
@@ -40,28 +44,26 @@ class Damage:
 
 
 def find_damage(xml: bytes, entries: frozenset[str]) -> Damage | None:
-    """None when `xml` is well-formed; otherwise its first error, read strictly.
+    """None when `xml` is well-formed; otherwise its first error, read strictly, and (for a
+    file cut off) how many `entries` elements it holds whole.
 
     Call it after `refuse_entities`: this parser is locked down too, but is not the guard.
     """
-    parser = etree.XMLPullParser(events=("end",), **LOCKED_DOWN)
-    complete = 0
+    parser = etree.XMLPullParser(**LOCKED_DOWN)
     try:
         parser.feed(xml)
-        complete += _ended(parser, entries)
         parser.close()
     except etree.XMLSyntaxError as exc:
-        complete += _ended(parser, entries)
         line, column = exc.position
         message = str(exc.msg).split(", line ")[0].strip()
-        cut_off = not _ROOT_CLOSED.search(xml)
+        cut_off = not _ROOT_CLOSED.search(xml[-TAIL:])
+        complete = _closed(xml, entries) if cut_off else 0
         return Damage(f"line {line}, column {column}: {message}", cut_off, complete)
     return None
 
 
-def _ended(parser: etree.XMLPullParser, entries: frozenset[str]) -> int:
-    """How many entries the parser has closed since it was last asked."""
-    ended = 0
-    for _, element in parser.read_events():
-        ended += etree.QName(element).localname in entries
-    return ended
+def _closed(xml: bytes, entries: frozenset[str]) -> int:
+    """How many end tags of `entries` elements the file holds (a stray error before the cut
+    does not stop the count: the lenient parsers read past it too)."""
+    names = b"|".join(re.escape(name.encode()) for name in sorted(entries))
+    return len(re.findall(rb"</(?:[\w.-]+:)?(?:" + names + rb")\s*>", xml))

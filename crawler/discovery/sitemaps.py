@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.discovery.damage import SITEMAP_ENTRIES, Damage, find_damage
+from crawler.discovery.damage import Damage, find_damage
 from crawler.discovery.xmlsafety import LOCKED_DOWN, DiscoveryError, refuse_entities
 from crawler.items import Listing
 from crawler.normalise.dates import to_utc
@@ -43,7 +43,8 @@ def read_sitemap(xml: bytes, url: str) -> Sitemap:
         raise DiscoveryError(f"not a sitemap: root element <{kind}>")
     elements = [element for element in root if _local(element.tag) == ENTRY[kind]]
     # recover reads past a stray error; a file cut off mid-way keeps the entries that were whole
-    damage = find_damage(xml, SITEMAP_ENTRIES) if parser.error_log.filter_from_errors() else None
+    errors = parser.error_log.filter_from_errors()
+    damage = find_damage(xml, frozenset({ENTRY[kind]})) if errors else None
     if damage is not None and damage.cut_off:
         elements = elements[: damage.complete]
     if kind == "sitemapindex":
