@@ -149,7 +149,7 @@ SETTING_KINDS: dict[str, Kind] = {
     "ARCHIVIST_RETRY_AFTER_MAX": SECONDS,  # read with getfloat: a number, not 2m
     "ARCHIVIST_PROGRESS_SECONDS": SECONDS,  # 0: no progress written
     "ARCHIVIST_TEMPLATES": BOOLEAN,
-    "ARCHIVIST_TEMPLATE_MIN_DOCS": _whole(2),  # fewer would be read as 2
+    "ARCHIVIST_TEMPLATE_MIN_DOCS": _whole(2),  # a line two articles share, at least
     "ARCHIVIST_TEMPLATE_MIN_SHARE": Kind(
         "a number > 0 and <= 1", lambda value: _number(value) and 0 < value <= 1
     ),
@@ -180,7 +180,7 @@ def template_policy(settings: dict[str, Any]) -> TemplatePolicy:
     """How a crawl learns its source's template, from the ARCHIVIST_TEMPLATE* settings."""
     return TemplatePolicy(
         enabled=bool(settings.get("ARCHIVIST_TEMPLATES", True)),
-        min_documents=max(2, int(settings.get("ARCHIVIST_TEMPLATE_MIN_DOCS", 5))),
+        min_documents=int(settings.get("ARCHIVIST_TEMPLATE_MIN_DOCS", 5)),
         min_share=float(settings.get("ARCHIVIST_TEMPLATE_MIN_SHARE", 0.5)),
         sample=int(settings.get("ARCHIVIST_TEMPLATE_SAMPLE", 200)),
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from scheduler.identity import WorkerIdentity
 from scheduler.runner import ClaimedRun, CrawlRunner
 from store.claims import claim_run
 from store.db import transaction
 from store.models import Source
+from store.owners import WorkerIdentity
 
 
 class Dispatcher:

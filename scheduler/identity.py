@@ -1,14 +1,12 @@
 """Whether a worker on this host is still alive, from the identity it holds a lease with.
 
-Identities and the process check live in store.owners (a crawl started by hand needs them too,
-and crawler/ must not import scheduler/); they are named here too for the worker's modules.
+Identities and the process check live in store.owners: a crawl started by hand needs them too,
+and crawler/ must not import scheduler/.
 """
 
 from __future__ import annotations
 
 from store.owners import WorkerIdentity, process_alive
-
-__all__ = ["WorkerIdentity", "known_dead", "process_alive"]
 
 
 def known_dead(holder: str) -> bool:

@@ -18,10 +18,11 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from scheduler.identity import WorkerIdentity, known_dead
+from scheduler.identity import known_dead
 from store.db import is_sqlite, transaction
 from store.leases import acquire_lease, release_lease, renew_lease
 from store.models import SchedulerLease
+from store.owners import WorkerIdentity
 
 SCHEDULER_LEASE = "scheduler"
 LEASE_TTL_SECONDS = 30.0  # six missed heartbeats (HEARTBEAT_SECONDS in worker) before it lapses

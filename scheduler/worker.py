@@ -18,13 +18,13 @@ from types import FrameType
 from crawler.normalise.boilerplate import RulesError
 from crawler.pages.site_rules import check_site_rules
 from scheduler.dispatch import Dispatcher
-from scheduler.identity import WorkerIdentity
 from scheduler.leadership import Leadership, leadership_for
 from scheduler.logs import EventLog, one_line, route_library_logs
 from scheduler.role import SchedulerRole
 from scheduler.runner import CrawlRunner
 from store.db import is_sqlite, open_archive, safe_url, transaction
 from store.leases import acquire_lease, release_lease, renew_lease
+from store.owners import WorkerIdentity
 
 HEARTBEAT_SECONDS = 5.0
 PRESENCE_TTL_SECONDS = 30.0

@@ -59,9 +59,12 @@ def render(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str) -> I
         yield from (line + "\n" for line in aligned_table(columns, rows))
 
 
-def aligned_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    """A header, a rule and one line per row, columns padded to their widest cell."""
-    cells = [[_cell(value) for value in row] for row in rows]
+def aligned_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], cut: bool = True
+) -> list[str]:
+    """A header, a rule and one line per row, columns padded to their widest cell (cells cut
+    at MAX_CELL characters unless `cut` is False)."""
+    cells = [[_cell(value, cut) for value in row] for row in rows]
     widths = [max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(columns)]
     lines = [list(columns), ["-" * width for width in widths], *cells]
     return [
@@ -93,9 +96,9 @@ def text_value(value: Any) -> str:
     return str(value)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, cut: bool = True) -> str:
     one_line = " ".join(text_value(value).split("\n"))
-    return one_line if len(one_line) <= MAX_CELL else one_line[: MAX_CELL - 1] + "…"
+    return one_line if not cut or len(one_line) <= MAX_CELL else one_line[: MAX_CELL - 1] + "…"
 
 
 def _record(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, update
 
 from scheduler.cli import cli
-from scheduler.identity import WorkerIdentity, known_dead
+from scheduler.identity import known_dead
 from scheduler.jobs import (
     JOB_DEFAULTS,
     SourceJobs,
@@ -29,6 +29,7 @@ from store.claims import claim_run, discard_queued, enqueue_run, latest_runs
 from store.db import open_archive, session_factory, transaction
 from store.leases import acquire_lease, live_holders, release_lease, renew_lease
 from store.models import CrawlRun, SchedulerLease, Source
+from store.owners import WorkerIdentity
 from store.sources import add_source, list_sources, update_source
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -29,6 +29,7 @@ from crawler.settings import check_revisit_bounds
 from store.cli_options import db_option, one_line_errors
 from store.db import open_archive, transaction
 from store.models import Source, TemplateLine
+from store.output import aligned_table, text_value
 from store.sources import (
     SourceError,
     add_source,
@@ -168,17 +169,11 @@ def source_list(as_json: bool, db_url: str | None) -> None:
 LIST_HEADER = ("name", "kind", "schedule", "state", "url")
 
 
-def _list_lines(rows: list[dict[str, Any]]) -> Iterator[str]:
+def _list_lines(rows: list[dict[str, Any]]) -> list[str]:
     """A header, a rule and one line per source; the URL last, never cut."""
     state = {True: "enabled", False: "disabled"}
-    lines = [LIST_HEADER] + [
-        (r["name"], r["kind"], r["every"], state[r["enabled"]], r["url"]) for r in rows
-    ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(LIST_HEADER) - 1)]
-    rule = (*("-" * width for width in widths), "---")
-    for line in (lines[0], rule, *lines[1:]):
-        padded = (cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True))
-        yield "  ".join((*padded, line[-1]))
+    cells = [(r["name"], r["kind"], r["every"], state[r["enabled"]], r["url"]) for r in rows]
+    return aligned_table(LIST_HEADER, cells, cut=False)
 
 
 @source.command("show")
@@ -207,8 +202,7 @@ def source_show(name: str, as_json: bool, template: bool, db_url: str | None) ->
         return
     for key, value in row.items():
         if key not in ("every_seconds", "cron") and value not in (None, {}, ""):
-            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value
-            click.echo(f"{key + ':':<12} {shown}")
+            click.echo(f"{key + ':':<12} {text_value(value)}")
 
 
 def _template_line(line: TemplateLine) -> dict[str, Any]:
