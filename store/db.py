@@ -167,14 +167,20 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Create a new archive at head; refuse to touch one at another revision."""
+def ensure_schema(engine: Engine, create: bool = True) -> None:
+    """Create a new archive at head (or, unless `create`, refuse an empty database as no
+    archive); refuse to touch one at another revision."""
     url = engine.url.render_as_string(hide_password=False)
     current = current_revision(engine)
     head = head_revision(url)
     if current == head:
         return
     if current is None and not _has_tables(engine):
+        if not create:  # a new PostgreSQL database, a blank SQLite file: no archive yet
+            raise NoArchiveError(
+                f"no archive at {safe_url(url)}: the database is empty; "
+                "fetch something, or run `archivist db upgrade` to create one"
+            )
         upgrade(url)
         return
     raise SchemaError(
@@ -213,22 +219,11 @@ def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine
         check_archive_exists(url)
     engine = make_engine(url)
     try:
-        if not create:
-            _check_not_empty(engine, url)
-        ensure_schema(engine)
+        ensure_schema(engine, create)
     except BaseException:
         engine.dispose()
         raise
     return engine
-
-
-def _check_not_empty(engine: Engine, url: str) -> None:
-    """An empty database (a new PostgreSQL database, a blank SQLite file) is no archive yet."""
-    if current_revision(engine) is None and not _has_tables(engine):
-        raise NoArchiveError(
-            f"no archive at {safe_url(url)}: the database is empty; "
-            "fetch something, or run `archivist db upgrade` to create one"
-        )
 
 
 def upsert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:
