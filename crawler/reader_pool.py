@@ -11,6 +11,7 @@ import asyncio
 import ctypes
 import dataclasses
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,6 +22,8 @@ from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reading import BlockedPage, NotAnArticle, read_article
 from store.packing import PreparedBlob, prepare_blob
 from store.records import ArticleSnapshot, Outcome
+
+HEAP_HEADROOM = 24 * 2**20  # bytes a worker's heap may grow past its size after the last trim
 
 
 @dataclass(frozen=True)
@@ -152,19 +155,46 @@ class ReaderPool:
 
 
 def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:
-    """read_for_archive, then hand the page's freed memory back to the system.
-
-    A big page leaves the C heap grown; trimming it keeps a worker's RSS near its baseline.
-    """
+    """read_for_archive, then hand the C heap back to the system if it has grown."""
     try:
         return read_for_archive(item, prepare)
     finally:
-        _trim_heap()
+        HEAP.trim_if_grown()
 
 
-def _trim_heap() -> None:
-    if GLIBC is not None:
+class HeapTrim:
+    """Gives a worker's freed C heap back to the system once it has grown past a headroom.
+
+    A big page leaves the C heap grown, and glibc keeps the freed memory. Trimming after every
+    page kept a worker's RSS lowest, but the next page touched the returned memory again: about
+    1,100 page faults, 4 ms of system CPU a page. Trimming only when the worker's resident size
+    is `headroom` over what it was after the last trim costs a trim every few dozen pages and
+    keeps the worker within that headroom.
+    """
+
+    def __init__(self, headroom: int = HEAP_HEADROOM) -> None:
+        self.headroom = headroom
+        self.floor: int | None = None  # resident bytes after the last trim
+        self.trims = 0
+
+    def trim_if_grown(self) -> None:
+        if GLIBC is None:
+            return
+        resident = resident_bytes()
+        if resident is None or (self.floor is not None and resident <= self.floor + self.headroom):
+            return
         GLIBC.malloc_trim(0)
+        self.trims += 1
+        self.floor = resident_bytes()
+
+
+def resident_bytes() -> int | None:
+    """This process's resident set size (Linux), or None where /proc has no statm."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -175,6 +205,8 @@ def _glibc() -> ctypes.CDLL | None:
 
 
 GLIBC = _glibc()
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+HEAP = HeapTrim()
 
 
 def _quiet_worker() -> None:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from crawler.items import FetchedPage
 from crawler.reader_pool import ReaderPool, Reading
@@ -64,3 +70,36 @@ def test_a_dead_worker_is_replaced_and_no_page_is_lost() -> None:
     assert first.outcome is Outcome.NEW
     assert [r.outcome for r in rest] == [Outcome.NEW] * 5
     assert [r.snapshot.title for r in rest if r.snapshot] == [f"Story {n}" for n in range(1, 6)]
+
+
+HEAP_SCRIPT = """
+import json
+from crawler.reader_pool import HeapTrim, resident_bytes
+trim = HeapTrim(headroom=16 * 2**20)
+trim.trim_if_grown()  # the first call sets the floor
+floor = resident_bytes()
+chunks = [bytes(1024) for _ in range(150_000)]  # ~150 MB of small mallocs on the C heap
+keep = bytes(1024)  # above them: glibc cannot give the freed block back on its own
+del chunks
+grown = resident_bytes()
+trim.trim_if_grown()
+after = resident_bytes()
+trim.trim_if_grown()  # not grown since: no second trim
+print(json.dumps({"floor": floor, "grown": grown, "after": after, "trims": trim.trims}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads /proc/self/statm")
+def test_a_worker_gives_its_grown_heap_back_once() -> None:
+    from crawler.reader_pool import GLIBC
+
+    if GLIBC is None:
+        pytest.skip("no glibc to trim")
+    done = subprocess.run(
+        [sys.executable, "-c", HEAP_SCRIPT], capture_output=True, text=True, check=True
+    )
+    sizes = json.loads(done.stdout)
+    mb = 2**20
+    assert sizes["grown"] - sizes["floor"] > 100 * mb  # freed, but still resident
+    assert sizes["after"] - sizes["floor"] < 16 * mb  # given back by the trim
+    assert sizes["trims"] == 2  # the first call, and the one after growing: none after that

@@ -10,6 +10,8 @@ from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 
+from crawler.pages.shortcuts import shortcuts
+
 # Captions, credits and gallery labels describe pictures, not the story. The walk visits
 # class attributes, not elements: the substring tests are what makes it slow.
 CAPTIONS = XPath(
@@ -166,5 +168,6 @@ def page_words(tree: HtmlElement) -> tuple[int, int]:
 
 
 def _extract(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
-    document = bare_extraction(tree, url=url, **options.keywords())
+    with shortcuts():
+        document = bare_extraction(tree, url=url, **options.keywords())
     return str(getattr(document, "text", None) or "") if document is not None else ""
