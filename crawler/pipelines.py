@@ -15,7 +15,13 @@ from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reader_pool import ReaderPool, Reading, read_for_archive
 from crawler.reading import EXTRACTOR_VERSION
 from crawler.settings import parse_duration, template_policy
-from store.archive import mark_redirected, record_failure, record_snapshot, record_unchanged
+from store.archive import (
+    Touch,
+    mark_redirected,
+    record_failure,
+    record_snapshot,
+    record_unchanged,
+)
 from store.db import open_archive, transaction
 from store.models import Document, utcnow
 from store.packing import digest_of
@@ -52,22 +58,27 @@ def record_page(
     """Write one read page in one transaction: a capture, and a version if it changed."""
     capture = _capture(item, run_id)
     with transaction(engine) as session:
+        touch = _checked(session, item, policy)
         if item.snapshot is not None:
             recorded = record_snapshot(
-                session, item.snapshot, capture, source_id, blob=item.blob, template=template
+                session,
+                item.snapshot,
+                capture,
+                source_id,
+                blob=item.blob,
+                template=template,
+                touch=touch,
             )
             _note_redirect(session, item, item.snapshot.url, run_id, policy)
-        else:
-            outcome = Outcome(item.outcome or Outcome.ERROR.value)
-            # a revisit knows its document: its canonical URL may differ from the fetched one
-            document_url = item.known.url if item.known else canonical_url(item.requested_url)
-            recorded = record_failure(session, capture, outcome, document_url, blob=item.blob)
-            if outcome is Outcome.REDIRECTED and item.final_url:
-                item.redirected = mark_redirected(
-                    session, canonical_url(item.requested_url), canonical_url(item.final_url)
-                )
-        _after_check(session, item, recorded, policy)
-        return recorded
+            return recorded
+        outcome = Outcome(item.outcome or Outcome.ERROR.value)
+        # a revisit knows its document: its canonical URL may differ from the fetched one
+        document_url = item.known.url if item.known else canonical_url(item.requested_url)
+        if outcome is Outcome.REDIRECTED and item.final_url:  # first: the touch reads the status
+            item.redirected = mark_redirected(
+                session, canonical_url(item.requested_url), canonical_url(item.final_url)
+            )
+        return record_failure(session, capture, outcome, document_url, blob=item.blob, touch=touch)
 
 
 def record_unchanged_page(
@@ -82,10 +93,9 @@ def record_unchanged_page(
     if known.extractor_version != EXTRACTOR_VERSION or known.last_digest != digest_of(item.body):
         return None
     with transaction(engine) as session:
-        recorded = record_unchanged(session, _capture(item, run_id), known.url, known.last_digest)
-        if recorded is not None:
-            _after_check(session, item, recorded, policy)
-        return recorded
+        capture = _capture(item, run_id)
+        touch = _checked(session, item, policy)
+        return record_unchanged(session, capture, known.url, known.last_digest, touch)
 
 
 def _capture(item: FetchedPage, run_id: int | None) -> CaptureRecord:
@@ -121,18 +131,16 @@ def _note_redirect(
         schedule_next_check(session, recorded.document_id, policy, item.fetched_at)
 
 
-def _after_check(
-    session: Session, item: FetchedPage, recorded: Recorded, policy: RevisitPolicy | None
-) -> None:
-    """Keep the listing's news fields and schedule the document's next check."""
-    if recorded.document_id is None:
-        return
-    document = session.get(Document, recorded.document_id)  # loaded once for both
-    assert document is not None
-    if item.listing is not None:
-        keep_listing(session, document, item.listing)
-    if policy is not None:
-        schedule_next_check(session, document, policy, item.fetched_at)
+def _checked(session: Session, item: FetchedPage, policy: RevisitPolicy | None) -> Touch:
+    """What a check does to its document: keep the listing's news fields, schedule the next."""
+
+    def touch(document: Document) -> None:
+        if item.listing is not None:
+            keep_listing(session, document, item.listing)
+        if policy is not None:
+            schedule_next_check(session, document, policy, item.fetched_at)
+
+    return touch
 
 
 def keep_listing(session: Session, document: Document | int, listing: Listing) -> None:

@@ -6,6 +6,7 @@ so one page is written all-or-nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, select, update
@@ -21,6 +22,10 @@ from store.templates import Template, load_template
 MISSING_CHECKS_BEFORE_GONE = 2  # one 404 can be a deploy hiccup; two in a row is evidence
 MISSING_OUTCOMES = frozenset({Outcome.GONE})
 
+# The caller's own changes to a checked document (its listing, its next check), made once the
+# check's state is set and before the document is written: one UPDATE, and the document read once.
+Touch = Callable[[Document], None]
+
 
 def record_snapshot(
     session: Session,
@@ -30,22 +35,26 @@ def record_snapshot(
     *,
     blob: PreparedBlob | None = None,
     template: Template | None = None,
+    touch: Touch | None = None,
 ) -> Recorded:
     """Store one successful fetch: a capture always, a version only if the content changed.
 
     `blob` is the capture's body already digested and compressed (by a crawl's worker).
     `template` is the source's learned template (read from the archive when not given): a
     reading that differs from the latest version only by template lines is unchanged.
+    `touch` makes the caller's own changes to the document before it is written (see Touch).
     """
     document = _document_for_update(session, snapshot.url, source_id, capture.fetched_at)
     latest = _latest_version(session, document)
-    if latest is not None and _same_content(session, document, latest, snapshot, template):
+    unchanged = latest is not None and _same_content(session, document, latest, snapshot, template)
+    _mark_live(document, capture, changed=not unchanged)  # before the flush: one UPDATE
+    if touch is not None:
+        touch(document)
+    if latest is not None and unchanged:
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
         outcome, version = Outcome.UNCHANGED, latest
-        _mark_live(document, capture, changed=False)
     else:
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
-        _mark_live(document, capture, changed=True)  # before the flush: one UPDATE, not two
         version = _append_version(session, document, snapshot, capture)
     row = _insert_capture(session, capture, outcome, document.id, version.id, blob)
     return Recorded(
@@ -64,12 +73,15 @@ def record_failure(
     document_url: str | None = None,
     *,
     blob: PreparedBlob | None = None,
+    touch: Touch | None = None,
 ) -> Recorded:
     """Store a fetch that made no version (error, gone, blocked, not modified, redirected)."""
     document = _existing_document(session, document_url) if document_url else None
     version = None
     if document is not None:
         _apply_failure(document, capture, outcome)
+        if touch is not None:
+            touch(document)
         if outcome is Outcome.NOT_MODIFIED:  # the server vouches the content is unchanged
             version = _latest_version(session, document)
             if version is not None:
@@ -87,7 +99,11 @@ def record_failure(
 
 
 def record_unchanged(
-    session: Session, capture: CaptureRecord, document_url: str, digest: str
+    session: Session,
+    capture: CaptureRecord,
+    document_url: str,
+    digest: str,
+    touch: Touch | None = None,
 ) -> Recorded | None:
     """Store a fetch whose body is byte-identical to the last one: no extraction needed.
 
@@ -100,6 +116,8 @@ def record_unchanged(
         return None
     latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
     _mark_live(document, capture, changed=False)
+    if touch is not None:
+        touch(document)
     row = _insert_capture(
         session, capture, Outcome.UNCHANGED, document.id, latest.id, stored_digest=digest
     )

@@ -68,16 +68,23 @@ class KnownDocument:
         return modified_at > self.last_checked_at
 
 
+# a document's state and schedule, in KnownDocument's order
+_BRIEF_COLUMNS = select(
+    Document.id, Document.url, Document.status, Document.last_checked_at, Document.next_check_at
+)
+
+
 def known_document(session: Session, url: str, full: bool = True) -> KnownDocument | None:
     """The archive's record of `url` (a canonical URL) with its last capture's validators.
 
     `full=False` reads the document row only (state and schedule, no validators): enough to
     decide whether a listed article needs fetching at all.
     """
+    if not full:  # columns, not an ORM object: a first crawl asks this of every listed URL
+        row = session.execute(_BRIEF_COLUMNS.where(Document.url == url)).first()
+        return KnownDocument(*row) if row is not None else None
     document = session.scalars(select(Document).where(Document.url == url)).first()
-    if document is None:
-        return None
-    return _known(session, document) if full else _brief(document)
+    return _known(session, document) if document is not None else None
 
 
 def source_documents(
@@ -89,13 +96,7 @@ def source_documents(
     count = select(func.count()).select_from(Document).where(Document.source_id == source_id)
     if (session.scalar(count) or 0) > most:
         return None
-    query = select(
-        Document.id,
-        Document.url,
-        Document.status,
-        Document.last_checked_at,
-        Document.next_check_at,
-    ).where(Document.source_id == source_id)
+    query = _BRIEF_COLUMNS.where(Document.source_id == source_id)
     return {row.url: KnownDocument(*row) for row in session.execute(query)}
 
 

@@ -6,14 +6,18 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import quote
 
-from sqlalchemy import update
+from sqlalchemy import event, select, update
 
+from crawler.items import FetchedPage, Listing
+from crawler.pipelines import record_page, settle
+from crawler.reader_pool import read_for_archive
 from store.db import transaction
 from store.models import Capture, Document
 from store.revisits import RevisitPolicy, due_documents, schedule_next_check, source_documents
 from store.sources import add_source as store_add_source
 from tests.archives import new_archive, record
 from tests.loopback import LoopbackSite, Reply
+from tests.pages import article_page
 from tests.sites import RSS, add_source, crawl, feed_site, rows, rss, scalar, story
 
 ALL = ("-s", "ARCHIVIST_REVISIT_ALL=true")
@@ -120,6 +124,52 @@ def test_redirects_to_another_article_or_home_mark_redirected(
     assert states[dropped] == ("redirected", "/")
     assert states["/2026/11/new-home/"] == ("live", None)
     assert "/" not in states  # the home page never becomes a document
+    waits = {
+        url.removeprefix(site.base): _parsed(next_check) - _parsed(checked)
+        for url, checked, next_check in rows(
+            db_url, "select url, last_checked_at, next_check_at from documents"
+        )
+    }
+    assert waits[moved] == waits[dropped] == timedelta(days=30)  # redirected: checked rarely
+
+
+def _parsed(value: object) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def test_a_new_page_s_document_is_read_once_and_written_once(db_url: str) -> None:
+    """Its state, listing and next check go out in one UPDATE; nothing reads it twice."""
+    engine = new_archive(db_url)
+    url = "https://x.example/2026/11/park/"
+    item = FetchedPage(
+        requested_url=url,
+        fetched_at=NOW,
+        final_url=url,
+        status=200,
+        headers={"content-type": "text/html; charset=utf-8"},
+        body=article_page().encode(),
+        listing=Listing(url, news_title="Park approved", news_keywords="park, council"),
+    )
+    settle(item, read_for_archive(item))
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    record_page(engine, item, policy=RevisitPolicy(min_seconds=3600))
+    on_documents = [s.split()[0] for s in statements if _table(s) == "documents"]
+    assert on_documents == ["INSERT", "SELECT", "UPDATE"]
+    with transaction(engine) as session:
+        document = session.scalars(select(Document)).one()
+        assert (document.news_title, document.news_keywords) == ("Park approved", "park, council")
+        wait = _parsed(document.next_check_at) - _parsed(document.last_checked_at)
+        assert wait == timedelta(hours=1)
+    engine.dispose()
+
+
+def _table(statement: str) -> str:
+    words = statement.replace("(", " ").split()
+    if words[0] == "UPDATE":
+        return words[1]
+    keyword = "INTO" if words[0] == "INSERT" else "FROM"
+    return words[words.index(keyword) + 1] if keyword in words else ""
 
 
 WALL = """<html><head><title>Daily Example</title></head><body>
