@@ -122,7 +122,7 @@ def _note_redirect(
     if not item.final_url or item.final_url == item.requested_url:
         return
     old_url = canonical_url(item.requested_url)
-    if old_url == target_url or known_document(session, old_url) is None:
+    if old_url == target_url or known_document(session, old_url, full=False) is None:
         return
     evidence = replace(_capture(item, run_id), body=None)
     recorded = record_failure(session, evidence, Outcome.REDIRECTED, old_url)

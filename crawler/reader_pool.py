@@ -186,7 +186,7 @@ class HeapTrim:
             return
         GLIBC.malloc_trim(0)
         self.trims += 1
-        self.floor = resident_bytes()
+        self.floor = resident_bytes() or resident
 
 
 def resident_bytes() -> int | None:

@@ -25,6 +25,7 @@ from crawler.pages.parsing import parse_html
 from crawler.pages.shortcuts import (
     SHORTCUTS,
     TRANSLATED_FROM,
+    Shortcuts,
     readability_ceiling,
     shortcuts,
 )
@@ -166,6 +167,9 @@ SCRIPTED = st.sampled_from([
     "<style>p { color: red }</style>",
     '<iframe src="https://www.youtube.com/embed/x"></iframe>',
     "<iframe src='/local'></iframe>  spaced   words  ",
+    "<xmp>" + "a<b&&c>d " * 30 + "</xmp>",
+    "<noscript><img src='pixel.gif'> &amp; more</noscript>",
+    "<noembed>x && y</noembed>",
 ])  # fmt: skip
 
 
@@ -176,6 +180,22 @@ def test_the_ceiling_holds_and_leaves_the_tree_as_it_was(html: str, extras: list
     before = tostring(tree)
     assert readability_length(tree) <= readability_ceiling(tree)
     assert tostring(tree) == before
+
+
+def raw_text_page() -> str:
+    """Readability's text grows here: the XML it writes is parsed again as HTML, and an `<xmp>`
+    keeps the escapes ("&" comes back as "&amp;")."""
+    paragraphs = "".join(f"<p>{PARAGRAPH[:85]} {i}</p>" for i in range(4))
+    return (
+        f"<html><body><article><h1>Bridge</h1>{paragraphs}"
+        f"<xmp>{'a<b&&c>d ' * 30}</xmp></article></body></html>"
+    )
+
+
+def test_the_ceiling_counts_the_escapes_of_raw_text() -> None:
+    tree = parsed(raw_text_page())
+    assert readability_length(tree) <= readability_ceiling(tree)
+    assert reading(raw_text_page(), True) == reading(raw_text_page(), False)
 
 
 def tables_page() -> str:
@@ -273,6 +293,32 @@ def trafilatura_parts() -> Iterator[object]:
     yield from xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH
     yield from xpaths.RAW_TREE_PRUNE_XPATH
     yield from xpaths.BODY_XPATH
+
+
+@needs_translated
+def test_the_comparison_shortcut_needs_the_source_it_was_derived_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert module.derived_digest() == module.DERIVED_DIGEST
+    assert Shortcuts().compare
+    monkeypatch.setattr(module, "DERIVED_FROM", (*module.DERIVED_FROM, "trafilatura.core.extract"))
+    assert not Shortcuts().compare
+
+
+def test_shortcuts_cannot_be_turned_off_mid_reading() -> None:
+    before = list(trafilatura_parts())
+    with shortcuts(), pytest.raises(RuntimeError), SHORTCUTS.disabled():
+        pass
+    assert list(trafilatura_parts()) == before
+    with SHORTCUTS.disabled():
+        with shortcuts():  # a reading with them off swaps nothing in...
+            assert list(trafilatura_parts()) == before
+        assert list(trafilatura_parts()) == before  # ...and nothing out
+    with shortcuts():
+        inside = list(trafilatura_parts())
+    assert list(trafilatura_parts()) == before
+    if trafilatura.__version__ == TRANSLATED_FROM:
+        assert inside != before
 
 
 def test_trafilatura_is_its_own_outside_a_reading() -> None:

@@ -28,10 +28,24 @@ from typing import Any
 import trafilatura
 from lxml.html import HtmlElement
 
-from crawler.pages.stand_ins import stand_ins
+from crawler.pages.stand_ins import StandIn, stand_ins
 
 TRANSLATED_FROM = "2.3.1"
+# What the comparison shortcut was derived from: a digest of these functions' source.
+DERIVED_FROM = (
+    "trafilatura.core._extract_and_compare",
+    "trafilatura.external.compare_extraction",
+    "trafilatura.external._prefer_readability",
+    "trafilatura.external.try_readability",
+    "trafilatura.readability_lxml.Document",
+)
+DERIVED_DIGEST = "8707055478111852"
 VIDEO_LABEL = len("VIDEO") + 1  # readability writes this into a video frame: one more word
+# Elements the HTML parser reads as raw text: readability serialises its result as XML and
+# parses it again as HTML, so in these an "&" comes back as "&amp;" (4 more characters), a
+# "<" or ">" as "&lt;" or "&gt;".
+RAW_TEXT = ("xmp", "noembed", "noframes", "plaintext", "noscript", "iframe", "textarea", "title")
+ESCAPE_GROWTH = len("&amp;") - 1
 
 
 # --- the readability comparison ------------------------------------------------------------------
@@ -41,9 +55,9 @@ def readability_ceiling(tree: HtmlElement) -> int:
     """An upper bound on the length of readability's (trimmed) text for `tree`.
 
     Readability drops scripts and styles, keeps the rest of the page's text in document order or
-    drops it, and writes "VIDEO" into video frames. Trimmed text (words joined by one space) of
-    a part of the page is never longer than that of the whole page: it has no more characters
-    outside spaces and no more words.
+    drops it, writes "VIDEO" into video frames and escapes the raw text of RAW_TEXT elements.
+    Trimmed text (words joined by one space) of a part of the page is never longer than that of
+    the whole page: it has no more characters outside spaces and no more words.
     """
     hidden = [(element, element.text) for element in tree.iter("script", "style")]
     for element, _ in hidden:
@@ -54,7 +68,28 @@ def readability_ceiling(tree: HtmlElement) -> int:
         for element, text in hidden:
             element.text = text
     frames = sum(1 for _ in tree.iter("iframe"))
-    return sum(map(len, words)) + len(words) + VIDEO_LABEL * frames
+    escaped = sum(_escapable(element.text) for element in tree.iter(*RAW_TEXT))
+    return sum(map(len, words)) + len(words) + VIDEO_LABEL * frames + ESCAPE_GROWTH * escaped
+
+
+def _escapable(text: str | None) -> int:
+    return text.count("&") + text.count("<") + text.count(">") if text else 0
+
+
+def derived_digest() -> str | None:
+    """The digest of DERIVED_FROM's source in the installed trafilatura (None: unreadable)."""
+    import hashlib
+    import importlib
+    import inspect
+
+    sources = []
+    try:
+        for name in DERIVED_FROM:
+            module, _, attribute = name.rpartition(".")
+            sources.append(inspect.getsource(getattr(importlib.import_module(module), attribute)))
+    except (OSError, TypeError, AttributeError, ImportError):  # no source files, or renamed
+        return None
+    return hashlib.sha256("\n".join(sources).encode()).hexdigest()[:16]
 
 
 def comparison_cannot_change(body: Any, text: str, tree: HtmlElement, options: Any) -> bool:
@@ -101,8 +136,11 @@ class Shortcuts:
         self.lock = threading.Lock()
         self.depth = 0
         self.stand_ins = stand_ins()
-        self.compare = trafilatura.__version__ == TRANSLATED_FROM
-        self.original_compare: Any = None
+        self.compare = (
+            trafilatura.__version__ == TRANSLATED_FROM and derived_digest() == DERIVED_DIGEST
+        )
+        self.installed: list[StandIn] = []  # what the first reading in swapped in
+        self.original_compare: Any = None  # trafilatura's own, while ours is in place
 
     @property
     def names(self) -> list[str]:
@@ -114,6 +152,8 @@ class Shortcuts:
     def disabled(self) -> Iterator[None]:
         """Readings inside the block run stock trafilatura (to compare; not while reading)."""
         with self.lock:
+            if self.depth:
+                raise RuntimeError("the shortcuts cannot be turned off while a reading runs")
             saved, self.stand_ins, self.compare = (self.stand_ins, self.compare), [], False
         try:
             yield
@@ -134,17 +174,21 @@ class Shortcuts:
                 self._swap(in_place=False)
 
     def _swap(self, in_place: bool) -> None:
+        """Put the shortcuts in place, or put back exactly what the last swap replaced."""
         from trafilatura import core, xpaths
 
-        for stand_in in self.stand_ins:  # the lists are shared: main_extractor and core see it
+        if in_place:
+            self.installed = list(self.stand_ins)
+        for stand_in in self.installed:  # the lists are shared: main_extractor and core see it
             expressions = getattr(xpaths, stand_in.home)
             expressions[stand_in.index] = stand_in if in_place else stand_in.original
-        if self.compare:
-            if in_place:
-                self.original_compare = core._extract_and_compare
-                core._extract_and_compare = extract_and_compare
-            else:
-                core._extract_and_compare = self.original_compare
+        if in_place and self.compare:
+            self.original_compare = core._extract_and_compare
+            core._extract_and_compare = extract_and_compare
+        elif not in_place and self.original_compare is not None:
+            core._extract_and_compare, self.original_compare = self.original_compare, None
+        if not in_place:
+            self.installed = []
 
 
 SHORTCUTS = Shortcuts()
