@@ -134,7 +134,7 @@ def _demo_after_its_first_run(tmp_path: Path) -> tuple[subprocess.Popen[str], li
     demo = subprocess.Popen(
         [sys.executable, "-m", "scheduler", "demo", "--keep", "demo"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
+        start_new_session=True, preexec_fn=_as_from_a_shell,
     )  # fmt: skip
     assert demo.stdout is not None
     seen = []
@@ -143,6 +143,13 @@ def _demo_after_its_first_run(tmp_path: Path) -> tuple[subprocess.Popen[str], li
         if re.search(r"run \d+ of gazette-\w+ finished", line):
             break
     return demo, seen
+
+
+def _as_from_a_shell() -> None:
+    """Ctrl-C handled as a shell leaves it to a program: an ignored SIGINT is inherited across
+    exec, and a test runner's process may have come to ignore it (Scrapy's second-signal
+    handler installs SIG_IGN), which would make the demo deaf to Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _processes_with(part: str, where: str = "cmdline") -> list[str]:
