@@ -131,7 +131,7 @@ def test_stand_ins_find_what_the_expressions_find_on_fixture_pages(page: Path) -
             assert stand_in(tree) == stand_in.original(tree), stand_in.name
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages)
 def test_stand_ins_find_what_the_expressions_find_on_generated_trees(html: str) -> None:
     tree = parsed(html)
@@ -173,7 +173,7 @@ SCRIPTED = st.sampled_from([
 ])  # fmt: skip
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages, st.lists(SCRIPTED, max_size=3))
 def test_the_ceiling_holds_and_leaves_the_tree_as_it_was(html: str, extras: list[str]) -> None:
     tree = parsed(html.replace("<body>", "<body>" + "".join(extras)))
@@ -278,7 +278,7 @@ def test_readings_with_shortcuts_are_trafilatura_s(page: Path, mode: str) -> Non
     assert reading(html, True, **MODES[mode]) == reading(html, False, **MODES[mode])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pages)
 def test_readings_with_shortcuts_are_trafilatura_s_on_generated_pages(html: str) -> None:
     assert reading(html, True) == reading(html, False)
