@@ -27,6 +27,8 @@ from typing import Any
 
 import trafilatura
 from lxml.html import HtmlElement
+from trafilatura import core, xpaths
+from trafilatura.external import SANITIZED_XPATH
 
 from crawler.pages.stand_ins import StandIn, stand_ins
 
@@ -99,8 +101,6 @@ def comparison_cannot_change(body: Any, text: str, tree: HtmlElement, options: A
     half as long as readability's; it sends a short or unclean own text on to jusText; recall
     mode has rules of its own.
     """
-    from trafilatura.external import SANITIZED_XPATH
-
     if options.focus == "recall" or len(text) < max(options.min_extracted_size, 1):
         return False
     if not body.xpath(".//p//text()") or len(body.findall(".//table")) > len(body.findall(".//p")):
@@ -115,8 +115,6 @@ def extract_and_compare(
 ) -> tuple[Any, str]:
     """trafilatura 2.3.1's `core._extract_and_compare`, without a comparison that cannot change
     the result."""
-    from trafilatura import core
-
     # core's own names, looked up as its code does
     body, text = core.extract_content(cleaned_tree, options)  # type: ignore[attr-defined]
     if options.fast or comparison_cannot_change(body, text, tree, options):
@@ -175,8 +173,6 @@ class Shortcuts:
 
     def _swap(self, in_place: bool) -> None:
         """Put the shortcuts in place, or put back exactly what the last swap replaced."""
-        from trafilatura import core, xpaths
-
         if in_place:
             self.installed = list(self.stand_ins)
         for stand_in in self.installed:  # the lists are shared: main_extractor and core see it
