@@ -228,11 +228,27 @@ class ArchivePipeline:
         except FetchProblem as problem:
             return Reading(outcome=problem.outcome, error=str(problem))
         self.read += 1
-        if self.workers <= 0 or self.read <= self.read_before_pool:
+        if self._reads_here():
             return read_for_archive(item, prepare=self.store)
-        if self.pool is None:  # made on need: a crawl that reads a handful of pages needs none
-            self.pool = ReaderPool(self.workers, self.pages_per_worker)
+        assert self.pool is not None
         return await self.pool.read(item, self.store)
+
+    def _reads_here(self) -> bool:
+        """Whether this process reads the page: no workers, one of the first pages, or the
+        workers still loading the extractor.
+
+        The workers are started on need (a crawl that reads a handful of pages needs none),
+        halfway through the first ARCHIVIST_READ_BEFORE_POOL pages, so they are loaded by the
+        time those are read; until they are, this process goes on reading rather than wait.
+        """
+        if self.workers <= 0:
+            return True
+        if self.pool is None and self.read > self.read_before_pool // 2:
+            self.pool = ReaderPool(self.workers, self.pages_per_worker)
+            self.pool.warm()
+        if self.read <= self.read_before_pool:
+            return True
+        return self.read_before_pool > 0 and self.pool is not None and not self.pool.is_warm()
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

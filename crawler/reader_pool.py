@@ -8,12 +8,13 @@ to them stripped of what only the archive needs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import dataclasses
 import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -56,7 +57,9 @@ def read_for_archive(item: FetchedPage, prepare: bool = True) -> Reading:
     """
     blob = prepare_blob(item.body) if prepare and item.body else None
     try:
-        return Reading(snapshot=read_fetched(item), blob=blob)
+        snapshot = read_fetched(item)
+        _ = snapshot.content_hash, snapshot.word_count  # computed here: they travel cached
+        return Reading(snapshot=snapshot, blob=blob)
     except FetchProblem as problem:
         return Reading(outcome=problem.outcome, error=str(problem), blob=blob)
     except Exception as exc:  # a page that was fetched is never dropped: an error capture
@@ -90,6 +93,16 @@ class ReaderPool:
         self.in_flight: set[asyncio.Future[Reading]] = set()
         self.lock = asyncio.Lock()
         self.retrying = asyncio.Lock()
+        self.warming: list[Future[None]] = []
+
+    def warm(self) -> None:
+        """Start the workers now and have each load the extractor, before any page is sent."""
+        executor = self._executor()
+        self.warming = [executor.submit(warm_up) for _ in range(self.workers)]
+
+    def is_warm(self) -> bool:
+        """Whether the workers started by `warm` have loaded the extractor (or failed to)."""
+        return all(started.done() for started in self.warming)
 
     async def read(self, item: FetchedPage, prepare: bool) -> Reading:
         """Read one page in a worker (read_for_archive), without blocking the crawl.
@@ -152,6 +165,15 @@ class ReaderPool:
             for process in list((executor._processes or {}).values()):
                 process.kill()
         executor.shutdown(wait=True, cancel_futures=cancel)
+
+
+WARM_UP_PAGE = "<html><body><article><p>Loading the extractor.</p></article></body></html>"
+
+
+def warm_up() -> None:
+    """Load and exercise the extractor in a new worker: its first page then waits for nothing."""
+    with contextlib.suppress(NotAnArticle, BlockedPage):
+        read_article("http://warm-up.invalid/", WARM_UP_PAGE)
 
 
 def read_in_worker(item: FetchedPage, prepare: bool) -> Reading:

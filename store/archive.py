@@ -7,9 +7,10 @@ so one page is written all-or-nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.blobs import put_blob
@@ -25,6 +26,20 @@ MISSING_OUTCOMES = frozenset({Outcome.GONE})
 # The caller's own changes to a checked document (its listing, its next check), made once the
 # check's state is set and before the document is written: one UPDATE, and the document read once.
 Touch = Callable[[Document], None]
+
+# A new version and a capture are written with plain INSERTs, not as ORM objects: nothing reads
+# them back in the same transaction, and the unit of work cost more than the statements.
+VERSIONS: Table = Version.__table__  # type: ignore[assignment]
+CAPTURES: Table = Capture.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class VersionRef:
+    """The version a fetch made or confirmed: what a Recorded reports of it."""
+
+    id: int
+    version_no: int
+    content_hash: str
 
 
 def record_snapshot(
@@ -52,14 +67,14 @@ def record_snapshot(
         touch(document)
     if latest is not None and unchanged:
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
-        outcome, version = Outcome.UNCHANGED, latest
+        outcome, version = Outcome.UNCHANGED, _ref(latest)
     else:
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
         version = _append_version(session, document, snapshot, capture)
-    row = _insert_capture(session, capture, outcome, document.id, version.id, blob)
+    capture_id = _insert_capture(session, capture, outcome, document.id, version.id, blob)
     return Recorded(
         outcome=outcome,
-        capture_id=row.id,
+        capture_id=capture_id,
         document_id=document.id,
         version_no=version.version_no,
         content_hash=version.content_hash,
@@ -88,11 +103,11 @@ def record_failure(
                 version.last_seen_at = max(version.last_seen_at, capture.fetched_at)
     version_id = version.id if version is not None else None
     document_id = document.id if document else None
-    row = _insert_capture(session, capture, outcome, document_id, version_id, blob)
+    capture_id = _insert_capture(session, capture, outcome, document_id, version_id, blob)
     version_no = document.version_count or None if document else None
     return Recorded(
         outcome=outcome,
-        capture_id=row.id,
+        capture_id=capture_id,
         document_id=document.id if document else None,
         version_no=version_no,
     )
@@ -118,12 +133,12 @@ def record_unchanged(
     _mark_live(document, capture, changed=False)
     if touch is not None:
         touch(document)
-    row = _insert_capture(
+    capture_id = _insert_capture(
         session, capture, Outcome.UNCHANGED, document.id, latest.id, stored_digest=digest
     )
     return Recorded(
         outcome=Outcome.UNCHANGED,
-        capture_id=row.id,
+        capture_id=capture_id,
         document_id=document.id,
         version_no=latest.version_no,
         content_hash=latest.content_hash,
@@ -252,28 +267,31 @@ def _latest_version(session: Session, document: Document) -> Version | None:
     ).one()
 
 
+def _ref(version: Version) -> VersionRef:
+    return VersionRef(version.id, version.version_no, version.content_hash)
+
+
 def _append_version(
     session: Session, document: Document, snapshot: ArticleSnapshot, capture: CaptureRecord
-) -> Version:
+) -> VersionRef:
     document.version_count += 1
-    version = Version(
-        document_id=document.id,
-        version_no=document.version_count,
-        content_hash=snapshot.content_hash,
-        title=snapshot.title,
-        authors=list(snapshot.authors),
-        published_at=snapshot.published_at,
-        modified_at=snapshot.modified_at,
-        language=snapshot.language,
-        text=snapshot.text,
-        word_count=snapshot.word_count,
-        extractor_version=snapshot.extractor_version,
-        first_seen_at=capture.fetched_at,
-        last_seen_at=capture.fetched_at,
-    )
-    session.add(version)
-    session.flush()
-    return version
+    values = {
+        "document_id": document.id,
+        "version_no": document.version_count,
+        "content_hash": snapshot.content_hash,
+        "title": snapshot.title,
+        "authors": list(snapshot.authors),
+        "published_at": snapshot.published_at,
+        "modified_at": snapshot.modified_at,
+        "language": snapshot.language,
+        "text": snapshot.text,
+        "word_count": snapshot.word_count,
+        "extractor_version": snapshot.extractor_version,
+        "first_seen_at": capture.fetched_at,
+        "last_seen_at": capture.fetched_at,
+    }
+    version_id = session.execute(insert(VERSIONS).returning(VERSIONS.c.id), values).scalar_one()
+    return VersionRef(version_id, document.version_count, snapshot.content_hash)
 
 
 def _insert_capture(
@@ -284,23 +302,25 @@ def _insert_capture(
     version_id: int | None,
     blob: PreparedBlob | None = None,
     stored_digest: str | None = None,
-) -> Capture:
+) -> int:
+    """Write the capture (and its body, unless stored already); its id."""
     digest = stored_digest
     if digest is None and capture.body is not None:
         digest = put_blob(session, blob or capture.body)
-    row = Capture(
-        document_id=document_id,
-        crawl_run_id=capture.crawl_run_id,
-        requested_url=capture.requested_url,
-        final_url=capture.final_url,
-        status_code=capture.status,
-        headers=dict(capture.headers),
-        fetched_at=capture.fetched_at,
-        blob_digest=digest,
-        outcome=outcome.value,
-        error=capture.error,
-        version_id=version_id,
-    )
-    session.add(row)
-    session.flush()
-    return row
+    values = {
+        "document_id": document_id,
+        "crawl_run_id": capture.crawl_run_id,
+        "requested_url": capture.requested_url,
+        "final_url": capture.final_url,
+        "status_code": capture.status,
+        "headers": dict(capture.headers),
+        "fetched_at": capture.fetched_at,
+        "blob_digest": digest,
+        "outcome": outcome.value,
+        "error": capture.error,
+        "version_id": version_id,
+    }
+    capture_id: int = session.execute(
+        insert(CAPTURES).returning(CAPTURES.c.id), values
+    ).scalar_one()
+    return capture_id

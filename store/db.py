@@ -7,13 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -22,10 +18,16 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:  # Alembic is imported only to migrate: a tenth of a second at every start-up
+    from alembic.config import Config
+
 DB_ENV = "ARCHIVIST_DB"
 DEFAULT_URL = "sqlite:///archive.db"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# The newest migration, so that opening an archive at it needs no Alembic; a test checks that
+# it is the head of migrations/versions.
+SCHEMA_HEAD = "0005"
 
 
 class SchemaError(RuntimeError):
@@ -145,6 +147,8 @@ def transaction(engine: Engine) -> Iterator[Session]:
 
 def alembic_config(url: str) -> Config:
     """Alembic config pointing at the installed migrations package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("migrations")))
     config.attributes["archivist_url"] = url
@@ -152,18 +156,25 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision(url: str) -> str | None:
-    """The newest migration this code knows."""
+    """The newest migration this code knows, as Alembic reads it from migrations/versions."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database is at (None for an empty database)."""
+    """The revision the database is at (None for an empty database): Alembic's version table,
+    read as Alembic reads it when the history has one head."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database to `revision`."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
@@ -172,6 +183,8 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
     archive); refuse to touch one at another revision."""
     url = engine.url.render_as_string(hide_password=False)
     current = current_revision(engine)
+    if current == SCHEMA_HEAD:
+        return
     head = head_revision(url)
     if current == head:
         return

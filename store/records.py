@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 
 class Outcome(StrEnum):
@@ -43,13 +44,14 @@ class ArticleSnapshot:
     language: str | None = None
     extractor_version: str = ""
 
-    @property
+    # Cached: computed once, where the page is read (a worker process), and sent along with it.
+    @cached_property
     def content_hash(self) -> str:
         """SHA-256 over headline, authors and body: the only inputs that make a version."""
         parts = [self.title, "\x1f".join(self.authors), self.text]
         return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
-    @property
+    @cached_property
     def word_count(self) -> int:
         """Whitespace-separated words in the body text."""
         return len(self.text.split())

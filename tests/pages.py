@@ -40,3 +40,18 @@ def article_page(
 <h3>Leave a Reply</h3><p>Your email address will not be published. Required fields are marked *</p>
 </article>
 <footer>Copyright Daily Example. Back to top</footer></body></html>"""
+
+
+# Five lines of plain news prose: what boilerplate rules must leave as they are.
+TRAM_STORY = [
+    "The regional assembly approved the tram line extension on Thursday, adding six stops and "
+    "linking the university campus to the central station for the first time in its history.",
+    "Construction will start next spring and is expected to take three years, with the first "
+    "trams running on the new section well before the end of the decade, officials said.",
+    "Opposition members argued that the money would have been better spent on buses, which can "
+    "serve the outlying villages that the tram network will never reach at any price.",
+    "Shop owners along the route said they welcomed the decision but feared two years of "
+    "roadworks outside their doors, and asked the council for help with lost trade.",
+    "The transport authority said it would publish a detailed timetable for the works in the "
+    "autumn, after talks with the contractors and with the residents' associations.",
+]

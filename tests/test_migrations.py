@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from store.db import SchemaError, ensure_schema, head_revision, make_engine, upgrade
+from store.db import (
+    SCHEMA_HEAD,
+    SchemaError,
+    ensure_schema,
+    head_revision,
+    make_engine,
+    open_archive,
+    upgrade,
+)
 from store.models import Base, include_object
 
 TABLES = {"sources", "documents", "versions", "captures", "blobs", "crawl_runs"}
@@ -54,3 +66,28 @@ def test_new_archive_is_created_at_head_and_old_one_is_refused(db_url: str) -> N
     with pytest.raises(SchemaError, match="archivist db upgrade"):
         ensure_schema(engine)
     engine.dispose()
+
+
+def test_the_known_head_is_alembics_head(db_url: str) -> None:
+    assert head_revision(db_url) == SCHEMA_HEAD  # a new migration bumps store.db.SCHEMA_HEAD
+
+
+def test_opening_an_archive_at_head_needs_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'archive.db'}"
+    open_archive(url).dispose()  # created, migrated: Alembic runs here
+    opened = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_LIST_MODULES, url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "alembic" not in opened.stdout.split()
+    assert "sqlalchemy" in opened.stdout.split()  # the check did run, in that process
+
+
+OPEN_AND_LIST_MODULES = """
+import sys
+from store.db import open_archive
+open_archive(sys.argv[1], create=False).dispose()
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""

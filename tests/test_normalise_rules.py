@@ -16,22 +16,11 @@ from crawler.normalise.boilerplate import (
 )
 from crawler.reading import read_article
 from store.records import ArticleSnapshot
-from tests.pages import BODY, article_page
+from tests.pages import BODY, TRAM_STORY, article_page
 
 RULES = load_rules()
+ARTICLE = TRAM_STORY
 
-ARTICLE = [
-    "The regional assembly approved the tram line extension on Thursday, adding six stops and "
-    "linking the university campus to the central station for the first time in its history.",
-    "Construction will start next spring and is expected to take three years, with the first "
-    "trams running on the new section well before the end of the decade, officials said.",
-    "Opposition members argued that the money would have been better spent on buses, which can "
-    "serve the outlying villages that the tram network will never reach at any price.",
-    "Shop owners along the route said they welcomed the decision but feared two years of "
-    "roadworks outside their doors, and asked the council for help with lost trade.",
-    "The transport authority said it would publish a detailed timetable for the works in the "
-    "autumn, after talks with the contractors and with the residents' associations.",
-]
 SENTENCES = {
     "en": (
         "Last week the mayor told reporters that {p} was a line she had heard many times before.",
@@ -121,7 +110,7 @@ def test_removals_are_counted_per_rule() -> None:
 def test_max_tail_lines_limits_a_cut() -> None:
     bio = "About the author"
     short_tail = apply_rules("\n".join([*ARTICLE, bio, "Jo writes about transport."]), RULES)
-    long_tail = [*ARTICLE, bio, *(f"Tram fact number {n}." for n in range(6))]
+    long_tail = [*ARTICLE, bio, *(f"Tram fact number {n}." for n in range(20))]
     assert bio not in short_tail.text
     assert bio in apply_rules("\n".join(long_tail), RULES).text
 

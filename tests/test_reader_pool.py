@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from crawler.items import FetchedPage
+from crawler.pipelines import ArchivePipeline
 from crawler.reader_pool import ReaderPool, Reading
+from crawler.settings import crawl_settings
 from store.records import Outcome
 from tests.pages import BODY, article_page
 
@@ -103,3 +105,76 @@ def test_a_worker_gives_its_grown_heap_back_once() -> None:
     assert sizes["grown"] - sizes["floor"] > 100 * mb  # freed, but still resident
     assert sizes["after"] - sizes["floor"] < 16 * mb  # given back by the trim
     assert sizes["trims"] == 2  # the first call, and the one after growing: none after that
+
+
+def loaded_modules_of(pid: int) -> set[str]:
+    """The extractor's modules a worker has open, from its memory map (lxml's C extensions)."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {name for name in ("etree", "_elementpath") if name in maps}
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc")
+def test_warming_loads_the_extractor_in_every_worker_before_any_page() -> None:
+    pool = ReaderPool(workers=2)
+    try:
+        pool.warm()
+        assert pool.executor is not None and pool.submitted == 0  # no page was sent
+        for started in pool.warming:
+            started.result(timeout=120)
+        assert pool.is_warm()
+        workers = list(pool.executor._processes.values())
+        assert len(workers) == 2
+        assert all(loaded_modules_of(worker.pid) == {"etree", "_elementpath"} for worker in workers)
+    finally:
+        pool.close()
+
+
+def test_the_crawl_reads_while_its_workers_start_then_hands_pages_over() -> None:
+    pipeline = ArchivePipeline(
+        {
+            **crawl_settings(),
+            "ARCHIVIST_STORE": False,
+            "ARCHIVIST_EXTRACT_WORKERS": 2,
+            "ARCHIVIST_READ_BEFORE_POOL": 8,
+            "ARCHIVIST_DB_URL": None,
+            "ARCHIVIST_CRAWL_RUN_ID": None,
+            "ARCHIVIST_SOURCE_ID": None,
+        }
+    )
+    here = []
+    try:
+        for n in range(1, 9):
+            pipeline.read = n
+            here.append(pipeline._reads_here())
+            assert (pipeline.pool is None) == (n <= 4)  # started halfway through the eight
+        assert here == [True] * 8
+        assert pipeline.pool is not None
+        pipeline.read = 9
+        assert pipeline._reads_here() == (not pipeline.pool.is_warm())
+        for started in pipeline.pool.warming:
+            started.result(timeout=120)
+        pipeline.read = 10
+        assert pipeline._reads_here() is False  # warm: the workers read from now on
+    finally:
+        if pipeline.pool is not None:
+            pipeline.pool.close()
+
+
+def test_with_no_pages_before_the_pool_the_workers_read_every_page() -> None:
+    settings = {
+        **crawl_settings(),
+        "ARCHIVIST_STORE": False,
+        "ARCHIVIST_EXTRACT_WORKERS": 2,
+        "ARCHIVIST_READ_BEFORE_POOL": 0,
+        "ARCHIVIST_DB_URL": None,
+        "ARCHIVIST_CRAWL_RUN_ID": None,
+        "ARCHIVIST_SOURCE_ID": None,
+    }
+    pipeline = ArchivePipeline(settings)
+    try:
+        pipeline.read = 1
+        assert pipeline._reads_here() is False  # even while the workers are still starting
+        assert pipeline.pool is not None
+    finally:
+        if pipeline.pool is not None:
+            pipeline.pool.close()
