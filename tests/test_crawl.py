@@ -301,3 +301,38 @@ def test_workers_are_renewed_and_every_page_is_read(site: LoopbackSite, sqlite_u
     code, run, err = crawl(sqlite_url, "wd", *renew, timeout=180)
     assert code == 0, err
     assert (run["fetched"], run["new_documents"], run["errors"]) == (12, 12, 0)
+
+
+# `archivist` as the shell runs it, then the top-level modules the process had loaded.
+CRAWL_THEN_LIST_MODULES = """
+import runpy, sys
+sys.argv = ["archivist", *sys.argv[1:]]
+try:
+    runpy.run_module("scheduler", run_name="__main__")
+except SystemExit:
+    pass
+print("MODULES", *sorted({name.split(".")[0] for name in sys.modules}), file=sys.stderr)
+"""
+
+
+def test_a_crawl_that_reads_nothing_loads_no_extractor_and_no_unused_parts(
+    site: LoopbackSite, db_url: str
+) -> None:
+    feed_site(site, 3)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    code, run, err = crawl(db_url, "wd")
+    assert code == 0 and counts(run) == (3, 3, 3, 0, 0, 0), err
+    args = ["crawl", "wd", "--json", "--db", db_url, *FAST]
+    second = subprocess.run(
+        [sys.executable, "-c", CRAWL_THEN_LIST_MODULES, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert counts(json.loads(second.stdout.strip().splitlines()[-1])) == (3, 0, 0, 0, 0, 0)
+    listed = [line for line in second.stderr.splitlines() if line.startswith("MODULES ")]
+    modules = set(listed[-1].split()[1:])
+    assert {"scrapy", "twisted", "sqlalchemy"} <= modules  # it did crawl, in this process
+    # the extractor (no page to read), Alembic (the archive is at the newest schema), and what
+    # Scrapy's disabled remote control and cookies would bring
+    assert not {"trafilatura", "lxml_html_clean", "alembic", "aiohttp", "tldextract"} & modules

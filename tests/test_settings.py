@@ -47,3 +47,22 @@ def test_the_cli_refuses_a_misspelt_setting_in_one_line() -> None:
     result = CliRunner().invoke(cli, ["crawl", "nosuch", "-s", "ARCHIVIST_LIMT=5"])
     assert result.exit_code == 2, result.output
     assert "did you mean ARCHIVIST_LIMIT?" in result.output and "Traceback" not in result.output
+
+
+def test_components_left_off_are_left_out_of_scrapys_base_lists_too() -> None:
+    settings = crawl_settings()
+    extensions = settings["EXTENSIONS_BASE"]
+    assert "scrapy.extensions.remote_control.RemoteControl" not in extensions
+    assert "scrapy.extensions.telnet.TelnetConsole" not in extensions
+    assert "scrapy.extensions.corestats.CoreStats" in extensions  # the rest stay as Scrapy has them
+    middlewares = settings["DOWNLOADER_MIDDLEWARES_BASE"]
+    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" not in middlewares
+    assert "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware" in middlewares
+    assert settings["DOWNLOADER_MIDDLEWARES"]["crawler.middlewares.known.KnownDocumentsMiddleware"]
+
+
+def test_cookies_turned_on_keep_their_middleware() -> None:
+    settings = crawl_settings({"COOKIES_ENABLED": True})
+    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" in (
+        settings["DOWNLOADER_MIDDLEWARES_BASE"]
+    )
