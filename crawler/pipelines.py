@@ -237,18 +237,16 @@ class ArchivePipeline:
         """Whether this process reads the page: no workers, one of the first pages, or the
         workers still loading the extractor.
 
-        The workers are started on need (a crawl that reads a handful of pages needs none),
-        halfway through the first ARCHIVIST_READ_BEFORE_POOL pages, so they are loaded by the
-        time those are read; until they are, this process goes on reading rather than wait.
+        The workers start on need, with the first page past ARCHIVIST_READ_BEFORE_POOL (a
+        crawl that reads a handful of pages needs none), and load the extractor at once; until
+        they have, this process goes on reading rather than leave the pages waiting.
         """
-        if self.workers <= 0:
+        if self.workers <= 0 or self.read <= self.read_before_pool:
             return True
-        if self.pool is None and self.read > self.read_before_pool // 2:
+        if self.pool is None:
             self.pool = ReaderPool(self.workers, self.pages_per_worker)
             self.pool.warm()
-        if self.read <= self.read_before_pool:
-            return True
-        return self.read_before_pool > 0 and self.pool is not None and not self.pool.is_warm()
+        return self.read_before_pool > 0 and not self.pool.is_warm()
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

@@ -1,8 +1,8 @@
 """One page's whole read: bytes -> page object -> normalised snapshot. Pure and picklable.
 
 The extractor (trafilatura and the page classes) is imported by the first reading, not with
-this module: a crawl process that reads nothing itself (a revisit pass, a crawl whose pages
-go to worker processes) never loads it.
+this module: a crawl process that reads no page itself (a revisit pass that finds nothing
+changed) never loads it.
 """
 
 from __future__ import annotations

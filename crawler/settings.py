@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -52,8 +53,9 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "ARCHIVIST_EXTRACT_WORKERS": 0,  # processes for extraction; 0 = in the crawl process
     "ARCHIVIST_CRAWL_RUN_ID": None,
     "ARCHIVIST_SOURCE_ID": None,
-    # Pages read in the crawl process before the workers start: starting one costs about a
+    # Pages read in the crawl process before the workers take over: starting one costs about a
     # second of CPU, more than reading a few pages (a re-check that finds a handful changed).
+    # The crawl process goes on reading while the workers load the extractor.
     "ARCHIVIST_READ_BEFORE_POOL": 8,
     # Extraction workers are replaced after reading this many pages each: memory stays flat.
     "ARCHIVIST_PAGES_PER_WORKER": 4000,
@@ -105,16 +107,30 @@ def without_unused_components(settings: dict[str, Any]) -> dict[str, Any]:
     from scrapy.settings import default_settings
 
     settings = dict(settings)
+    if not all(_component_dict(settings, name) is not None for name in COMPONENT_SETTINGS):
+        return settings  # a list Scrapy will parse itself (`-s` JSON it cannot read): as given
     if not settings.get("COOKIES_ENABLED", True):
-        middlewares = dict(settings.get("DOWNLOADER_MIDDLEWARES") or {})
+        middlewares = _component_dict(settings, "DOWNLOADER_MIDDLEWARES") or {}
         settings["DOWNLOADER_MIDDLEWARES"] = {**middlewares, COOKIES_MIDDLEWARE: None}
     for name in COMPONENT_SETTINGS:
-        ours = dict(settings.get(name) or {})
+        ours = _component_dict(settings, name) or {}
         off = {key for key, order in ours.items() if order is None and isinstance(key, str)}
         base = settings.get(f"{name}_BASE") or getattr(default_settings, f"{name}_BASE")
         settings[f"{name}_BASE"] = {key: order for key, order in base.items() if key not in off}
         settings[name] = {key: order for key, order in ours.items() if key not in off}
     return settings
+
+
+def _component_dict(settings: dict[str, Any], name: str) -> dict[Any, Any] | None:
+    """A component list as a dict: `-s` gives it as JSON text, as Scrapy reads it; None when
+    the text is no JSON object."""
+    value = settings.get(name) or {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return dict(value) if isinstance(value, dict) else None
 
 
 # Read from the environment, never from -s.

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.blobs import put_blob
@@ -290,7 +291,7 @@ def _append_version(
         "first_seen_at": capture.fetched_at,
         "last_seen_at": capture.fetched_at,
     }
-    version_id = session.execute(insert(VERSIONS).returning(VERSIONS.c.id), values).scalar_one()
+    version_id = _insert_row(session, VERSIONS, values)
     return VersionRef(version_id, document.version_count, snapshot.content_hash)
 
 
@@ -320,7 +321,12 @@ def _insert_capture(
         "error": capture.error,
         "version_id": version_id,
     }
-    capture_id: int = session.execute(
-        insert(CAPTURES).returning(CAPTURES.c.id), values
-    ).scalar_one()
-    return capture_id
+    return _insert_row(session, CAPTURES, values)
+
+
+def _insert_row(session: Session, table: Table, values: dict[str, Any]) -> int:
+    """INSERT one row; its new id."""
+    result = cast(CursorResult[Any], session.execute(insert(table), values))
+    inserted = result.inserted_primary_key
+    assert inserted is not None  # a single-row INSERT always has one
+    return int(inserted[0])

@@ -164,11 +164,11 @@ def head_revision(url: str) -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None for an empty database): Alembic's version table,
-    read as Alembic reads it when the history has one head."""
+    which holds one row while the history has one head (more is refused, as Alembic does)."""
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
 
 
 def upgrade(url: str, revision: str = "head") -> None:

@@ -22,6 +22,7 @@ from sqlparse import tokens as T
 from sqlparse.lexer import Lexer
 
 from store.db import (
+    SCHEMA_HEAD,
     SchemaError,
     check_archive_exists,
     current_revision,
@@ -178,7 +179,10 @@ def open_readonly(url: str) -> Engine:
 
 def schema_mismatch(engine: Engine, url: str) -> str | None:
     """Why the archive is not at the schema this code reads, or None when it is."""
-    current, head = current_revision(engine), head_revision(url)
+    current = current_revision(engine)
+    if current == SCHEMA_HEAD:
+        return None
+    head = head_revision(url)
     if current == head:
         return None
     return (

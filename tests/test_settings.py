@@ -63,6 +63,18 @@ def test_components_left_off_are_left_out_of_scrapys_base_lists_too() -> None:
 
 def test_cookies_turned_on_keep_their_middleware() -> None:
     settings = crawl_settings({"COOKIES_ENABLED": True})
-    assert "scrapy.downloadermiddlewares.cookies.CookiesMiddleware" in (
-        settings["DOWNLOADER_MIDDLEWARES_BASE"]
+    assert (
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+        in (settings["DOWNLOADER_MIDDLEWARES_BASE"])
     )
+
+
+def test_component_lists_given_as_json_text_are_read_as_scrapy_reads_them() -> None:
+    given = '{"crawler.middlewares.retry_after.RetryAfterMiddleware": 560}'
+    settings = crawl_settings({"DOWNLOADER_MIDDLEWARES": given})  # as `-s` passes it
+    middlewares = settings["DOWNLOADER_MIDDLEWARES"]
+    assert middlewares["crawler.middlewares.retry_after.RetryAfterMiddleware"] == 560
+    cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    assert cookies not in settings["DOWNLOADER_MIDDLEWARES_BASE"]
+    unreadable = crawl_settings({"EXTENSIONS": "not json"})  # left for Scrapy to refuse
+    assert unreadable["EXTENSIONS"] == "not json"

@@ -8,6 +8,7 @@ from collections import Counter
 from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import apply_rules, load_rules
+from crawler.normalise.teasers import drop_trailing_teasers
 from crawler.normalise.text import (
     drop_repeated_runs,
     normalise_text,
@@ -32,6 +33,7 @@ def normalise_article(
     cleaned = apply_rules(normalise_text(article.text), load_rules() + article.extra_rules)
     headlines = (title, *(normalise_title(h) for h in article.headlines))
     text = drop_repeated_runs(tidy_blank_lines(cleaned.text), cleaned.removed)
+    text = drop_trailing_teasers(text, cleaned.removed)
     text = drop_headline(text, headlines, cleaned.removed)
     text = drop_standfirst(text, article.description, cleaned.removed)
     authors = clean_authors(article.authors)

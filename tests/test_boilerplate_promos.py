@@ -1,0 +1,44 @@
+"""The precision round's line rules: template lines go, prose using the same words stays."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from crawler.normalise.boilerplate import apply_rules, load_rules
+from tests.pages import TRAM_STORY
+
+RULES = load_rules()
+STORY = TRAM_STORY[:4]
+
+INSIDE = {
+    "en:placeholder-text": "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+    "en:event-promo": "Meet us at the Transit Expo in Leeds on 3 June.",
+    "en:self-promo": "Proud member of the Regional Chamber of Commerce",
+    "en:author-box-heading": "Who wrote this guide?",
+    "en:alternate-versions": "Alternate Formats",
+    "en:reuse-notice": "Want to republish this story?",
+}
+PROSE = (
+    "Lorem ipsum, the printers' dummy text, dates back to a Latin work by Cicero.",
+    "Meet the new tram drivers: twelve of them start work at the depot on 3 June.",
+    "Proudly supporting the plan since 2019, the residents' group collected 4,000 signatures.",
+    "Who wrote this report is still unclear, the committee said on Friday.",
+    "Hi, I'm the new mayor, she told the crowd, and I want the trams back by spring.",
+    "This content was provided to councillors a week before the vote, the clerk said.",
+)
+
+
+@pytest.mark.parametrize(("name", "line"), INSIDE.items(), ids=list(INSIDE))
+def test_template_line_is_removed_under_its_rule(name: str, line: str) -> None:
+    cleaned = apply_rules("\n".join([*STORY[:2], line, *STORY[2:]]), RULES)
+    assert cleaned.text.split("\n") == STORY
+    assert cleaned.removed == Counter({name: 1})
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_with_the_same_words_is_kept(line: str) -> None:
+    lines = [*STORY[:2], line, *STORY[2:], line]
+    cleaned = apply_rules("\n".join(lines), RULES)
+    assert cleaned.text.split("\n") == lines, dict(cleaned.removed)
