@@ -228,25 +228,27 @@ class ArchivePipeline:
         except FetchProblem as problem:
             return Reading(outcome=problem.outcome, error=str(problem))
         self.read += 1
-        if self._reads_here():
+        pool = self._reader()
+        if pool is None:
             return read_for_archive(item, prepare=self.store)
-        assert self.pool is not None
-        return await self.pool.read(item, self.store)
+        return await pool.read(item, self.store)
 
-    def _reads_here(self) -> bool:
-        """Whether this process reads the page: no workers, one of the first pages, or the
-        workers still loading the extractor.
+    def _reader(self) -> ReaderPool | None:
+        """The workers that read the next page, or None when this process reads it: no
+        workers, one of the first pages, or the workers still loading the extractor.
 
         The workers start on need, with the first page past ARCHIVIST_READ_BEFORE_POOL (a
         crawl that reads a handful of pages needs none), and load the extractor at once; until
         they have, this process goes on reading rather than leave the pages waiting.
         """
         if self.workers <= 0 or self.read <= self.read_before_pool:
-            return True
+            return None
         if self.pool is None:
             self.pool = ReaderPool(self.workers, self.pages_per_worker)
             self.pool.warm()
-        return self.read_before_pool > 0 and not self.pool.is_warm()
+        if self.read_before_pool > 0 and not self.pool.is_warm():
+            return None
+        return self.pool
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

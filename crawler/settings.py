@@ -107,13 +107,13 @@ def without_unused_components(settings: dict[str, Any]) -> dict[str, Any]:
     from scrapy.settings import default_settings
 
     settings = dict(settings)
-    if not all(_component_dict(settings, name) is not None for name in COMPONENT_SETTINGS):
+    given = {name: _component_dict(settings, name) for name in COMPONENT_SETTINGS}
+    lists = {name: ours for name, ours in given.items() if ours is not None}
+    if len(lists) < len(given):
         return settings  # a list Scrapy will parse itself (`-s` JSON it cannot read): as given
     if not settings.get("COOKIES_ENABLED", True):
-        middlewares = _component_dict(settings, "DOWNLOADER_MIDDLEWARES") or {}
-        settings["DOWNLOADER_MIDDLEWARES"] = {**middlewares, COOKIES_MIDDLEWARE: None}
-    for name in COMPONENT_SETTINGS:
-        ours = _component_dict(settings, name) or {}
+        lists["DOWNLOADER_MIDDLEWARES"][COOKIES_MIDDLEWARE] = None
+    for name, ours in lists.items():
         off = {key for key, order in ours.items() if order is None and isinstance(key, str)}
         base = settings.get(f"{name}_BASE") or getattr(default_settings, f"{name}_BASE")
         settings[f"{name}_BASE"] = {key: order for key, order in base.items() if key not in off}

@@ -162,6 +162,12 @@ def head_revision(url: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
 
 
+def expected_revision(current: str | None, url: str) -> str | None:
+    """The revision this code expects: SCHEMA_HEAD when the database is at it, without
+    Alembic; otherwise Alembic's own head, to compare and report."""
+    return SCHEMA_HEAD if current == SCHEMA_HEAD else head_revision(url)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None for an empty database): Alembic's version table,
     which holds one row while the history has one head (more is refused, as Alembic does)."""
@@ -183,9 +189,7 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
     archive); refuse to touch one at another revision."""
     url = engine.url.render_as_string(hide_password=False)
     current = current_revision(engine)
-    if current == SCHEMA_HEAD:
-        return
-    head = head_revision(url)
+    head = expected_revision(current, url)
     if current == head:
         return
     if current is None and not _has_tables(engine):

@@ -22,11 +22,10 @@ from sqlparse import tokens as T
 from sqlparse.lexer import Lexer
 
 from store.db import (
-    SCHEMA_HEAD,
     SchemaError,
     check_archive_exists,
     current_revision,
-    head_revision,
+    expected_revision,
     make_readonly_engine,
 )
 
@@ -180,9 +179,7 @@ def open_readonly(url: str) -> Engine:
 def schema_mismatch(engine: Engine, url: str) -> str | None:
     """Why the archive is not at the schema this code reads, or None when it is."""
     current = current_revision(engine)
-    if current == SCHEMA_HEAD:
-        return None
-    head = head_revision(url)
+    head = expected_revision(current, url)
     if current == head:
         return None
     return (

@@ -1,4 +1,4 @@
-"""The precision round's line rules: template lines go, prose using the same words stays."""
+"""Promo, event, author-box and republishing lines go; prose using the same words stays."""
 
 from __future__ import annotations
 

@@ -129,52 +129,48 @@ def test_warming_loads_the_extractor_in_every_worker_before_any_page() -> None:
         pool.close()
 
 
-def test_the_crawl_reads_while_its_workers_start_then_hands_pages_over() -> None:
-    pipeline = ArchivePipeline(
+def reading_pipeline(read_before_pool: int) -> ArchivePipeline:
+    """A pipeline with two extraction workers that stores nothing."""
+    return ArchivePipeline(
         {
             **crawl_settings(),
             "ARCHIVIST_STORE": False,
             "ARCHIVIST_EXTRACT_WORKERS": 2,
-            "ARCHIVIST_READ_BEFORE_POOL": 8,
+            "ARCHIVIST_READ_BEFORE_POOL": read_before_pool,
             "ARCHIVIST_DB_URL": None,
             "ARCHIVIST_CRAWL_RUN_ID": None,
             "ARCHIVIST_SOURCE_ID": None,
         }
     )
+
+
+def test_the_crawl_reads_while_its_workers_start_then_hands_pages_over() -> None:
+    pipeline = reading_pipeline(read_before_pool=8)
     here = []
     try:
         for n in range(1, 9):
             pipeline.read = n
-            here.append(pipeline._reads_here())
+            here.append(pipeline._reader() is None)
         assert here == [True] * 8
         assert pipeline.pool is None  # a crawl that reads eight pages starts no worker
         pipeline.read = 9
-        assert pipeline._reads_here() is True  # the workers have only just been started
+        assert pipeline._reader() is None  # the workers have only just been started
         assert pipeline.pool is not None and pipeline.pool.warming
         for started in pipeline.pool.warming:
             started.result(timeout=120)
         pipeline.read = 10
-        assert pipeline._reads_here() is False  # warm: the workers read from now on
+        assert pipeline._reader() is pipeline.pool  # warm: the workers read from now on
     finally:
         if pipeline.pool is not None:
             pipeline.pool.close()
 
 
 def test_with_no_pages_before_the_pool_the_workers_read_every_page() -> None:
-    settings = {
-        **crawl_settings(),
-        "ARCHIVIST_STORE": False,
-        "ARCHIVIST_EXTRACT_WORKERS": 2,
-        "ARCHIVIST_READ_BEFORE_POOL": 0,
-        "ARCHIVIST_DB_URL": None,
-        "ARCHIVIST_CRAWL_RUN_ID": None,
-        "ARCHIVIST_SOURCE_ID": None,
-    }
-    pipeline = ArchivePipeline(settings)
+    pipeline = reading_pipeline(read_before_pool=0)
     try:
         pipeline.read = 1
-        assert pipeline._reads_here() is False  # even while the workers are still starting
-        assert pipeline.pool is not None
+        reader = pipeline._reader()  # even while the workers are still starting
+        assert reader is not None and reader is pipeline.pool
     finally:
         if pipeline.pool is not None:
             pipeline.pool.close()
