@@ -30,6 +30,7 @@ from store.revisits import RevisitPolicy, known_document, note_listing, schedule
 from store.templates import Template, load_template, note_readings
 
 if TYPE_CHECKING:  # extraction workers import this module: keep Scrapy out of them
+    from scrapy import Request
     from scrapy.crawler import Crawler
 
 
@@ -174,10 +175,31 @@ class ArchivePipeline:
         self.pool: ReaderPool | None = None
         self.pages_per_worker: int = settings.get("ARCHIVIST_PAGES_PER_WORKER", 4000)
         self.read = 0  # pages this crawl has had to read
+        self.coming = 0  # new article pages on their way (past the archive's check)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler.settings.copy_to_dict())
+        from scrapy import signals
+
+        pipeline = cls(crawler.settings.copy_to_dict())
+        crawler.signals.connect(
+            pipeline.request_reached_downloader, signal=signals.request_reached_downloader
+        )
+        return pipeline
+
+    def request_reached_downloader(self, request: Request) -> None:
+        """Start the workers as soon as more than ARCHIVIST_READ_BEFORE_POOL new articles are
+        on their way, so they load the extractor while the first pages download.
+
+        Only requests the archive let through count (a revisit pass that skips what is unchanged
+        starts no worker), and only unconditional ones: a conditional re-check mostly answers
+        304, with nothing to read.
+        """
+        if not request.meta.get("article") or _conditional(request):
+            return
+        self.coming += 1
+        if self.coming > self.read_before_pool:
+            self._start_workers()
 
     def open_spider(self) -> None:
         if self.store:
@@ -237,18 +259,27 @@ class ArchivePipeline:
         """The workers that read the next page, or None when this process reads it: no
         workers, one of the first pages, or the workers still loading the extractor.
 
-        The workers start on need, with the first page past ARCHIVIST_READ_BEFORE_POOL (a
-        crawl that reads a handful of pages needs none), and load the extractor at once; until
-        they have, this process goes on reading rather than leave the pages waiting.
+        The workers start on need: when more than ARCHIVIST_READ_BEFORE_POOL new articles are
+        on their way (request_reached_downloader), or with the first page read past it (a
+        crawl that reads a handful of pages needs none). They load the extractor at once;
+        until they have, this process goes on reading rather than leave the pages waiting.
         """
-        if self.workers <= 0 or self.read <= self.read_before_pool:
+        if self.workers <= 0:
             return None
-        if self.pool is None:
-            self.pool = ReaderPool(self.workers, self.pages_per_worker)
-            self.pool.warm()
-        if self.read_before_pool > 0 and not self.pool.is_warm():
+        if self.read > self.read_before_pool:
+            self._start_workers()
+        if self.pool is None or (self.read_before_pool > 0 and not self.pool.is_warm()):
             return None
         return self.pool
+
+    def _start_workers(self) -> None:
+        if self.workers > 0 and self.pool is None:
+            self.pool = ReaderPool(self.workers, self.pages_per_worker)
+            self.pool.warm()
+
+
+def _conditional(request: Request) -> bool:
+    return b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

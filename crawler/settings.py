@@ -55,7 +55,8 @@ SCRAPY_SETTINGS: dict[str, Any] = {
     "ARCHIVIST_SOURCE_ID": None,
     # Pages read in the crawl process before the workers take over: starting one costs about a
     # second of CPU, more than reading a few pages (a re-check that finds a handful changed).
-    # The crawl process goes on reading while the workers load the extractor.
+    # They start as soon as more new articles than this are on their way, and the crawl process
+    # goes on reading while they load the extractor.
     "ARCHIVIST_READ_BEFORE_POOL": 8,
     # Extraction workers are replaced after reading this many pages each: memory stays flat.
     "ARCHIVIST_PAGES_PER_WORKER": 4000,

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Table, insert, select, update
+from sqlalchemy import ColumnElement, CursorResult, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from store.blobs import put_blob
-from store.db import upsert
+from store.db import insert_or_skip
 from store.models import Capture, Document, Version
 from store.packing import PreparedBlob
 from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
@@ -32,6 +32,10 @@ Touch = Callable[[Document], None]
 # them back in the same transaction, and the unit of work cost more than the statements.
 VERSIONS: Table = Version.__table__  # type: ignore[assignment]
 CAPTURES: Table = Capture.__table__  # type: ignore[assignment]
+# Statements run for every page, built once (see store.db.insert_or_skip).
+_INSERT_VERSION = insert(VERSIONS)
+_INSERT_CAPTURE = insert(CAPTURES)
+_DOCUMENT_TO_UPDATE = select(Document).where(Document.url == bindparam("url")).with_for_update()
 
 
 @dataclass(frozen=True)
@@ -201,12 +205,9 @@ def _document_for_update(
 ) -> Document:
     """The document row for `url`, created if new (first seen when its first capture was
     fetched) and locked against concurrent versioning."""
-    session.execute(
-        upsert(session, Document)
-        .values(url=url, source_id=source_id, first_seen_at=seen_at)
-        .on_conflict_do_nothing(index_elements=["url"])
-    )
-    document = session.scalars(select(Document).where(Document.url == url).with_for_update()).one()
+    new = {"url": url, "source_id": source_id, "first_seen_at": seen_at}
+    session.execute(insert_or_skip(session, Document, "url"), new)
+    document = session.scalars(_DOCUMENT_TO_UPDATE, {"url": url}).one()
     if document.source_id is None and source_id is not None:
         document.source_id = source_id
     return document
@@ -291,7 +292,7 @@ def _append_version(
         "first_seen_at": capture.fetched_at,
         "last_seen_at": capture.fetched_at,
     }
-    version_id = _insert_row(session, VERSIONS, values)
+    version_id = _insert_row(session, _INSERT_VERSION, values)
     return VersionRef(version_id, document.version_count, snapshot.content_hash)
 
 
@@ -321,12 +322,12 @@ def _insert_capture(
         "error": capture.error,
         "version_id": version_id,
     }
-    return _insert_row(session, CAPTURES, values)
+    return _insert_row(session, _INSERT_CAPTURE, values)
 
 
-def _insert_row(session: Session, table: Table, values: dict[str, Any]) -> int:
+def _insert_row(session: Session, statement: Insert, values: dict[str, Any]) -> int:
     """INSERT one row; its new id."""
-    result = cast(CursorResult[Any], session.execute(insert(table), values))
+    result = cast(CursorResult[Any], session.execute(statement, values))
     inserted = result.inserted_primary_key
     assert inserted is not None  # a single-row INSERT always has one
     return int(inserted[0])

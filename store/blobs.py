@@ -6,7 +6,7 @@ import zstandard
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.db import upsert
+from store.db import insert_or_skip
 from store.models import Blob
 from store.packing import PreparedBlob, prepare_blob
 
@@ -22,8 +22,7 @@ def put_blob(session: Session, body: bytes | PreparedBlob) -> str:
         "compression": "zstd",
         "data": blob.data,
     }
-    insert = upsert(session, Blob).values(**values)
-    session.execute(insert.on_conflict_do_nothing(index_elements=["digest"]))
+    session.execute(insert_or_skip(session, Blob, "digest"), values)
     return digest
 
 

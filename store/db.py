@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -241,6 +242,22 @@ def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine
         engine.dispose()
         raise
     return engine
+
+
+def insert_or_skip(session: Session, table: Any, key: str) -> PostgresInsert | SqliteInsert:
+    """An INSERT into `table` that does nothing when a row with the same `key` exists, built once
+    per dialect: run it with the row's values as parameters.
+
+    Statements a crawl runs for every page are built once, not per page: building one and
+    computing its cache key cost more than SQLite takes to run it.
+    """
+    return _insert_or_skip(session.get_bind().dialect.name, table, key)
+
+
+@cache
+def _insert_or_skip(dialect: str, table: Any, key: str) -> PostgresInsert | SqliteInsert:
+    statement = postgres_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return statement.on_conflict_do_nothing(index_elements=[key])
 
 
 def upsert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:

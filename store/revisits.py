@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
@@ -81,10 +82,13 @@ def known_document(session: Session, url: str, full: bool = True) -> KnownDocume
     decide whether a listed article needs fetching at all.
     """
     if not full:  # columns, not an ORM object: a first crawl asks this of every listed URL
-        row = session.execute(_BRIEF_COLUMNS.where(Document.url == url)).first()
+        row = session.execute(_BRIEF_BY_URL, {"url": url}).first()
         return KnownDocument(*row) if row is not None else None
     document = session.scalars(select(Document).where(Document.url == url)).first()
     return _known(session, document) if document is not None else None
+
+
+_BRIEF_BY_URL = _BRIEF_COLUMNS.where(Document.url == bindparam("url"))  # built once: run per page
 
 
 def source_documents(
@@ -114,18 +118,7 @@ def listed_address(session: Session, requested_url: str, most: int = 8) -> Liste
     as, or else the failures that came last in a row (404/410, blocked, another HTTP or network
     error). A page fetched fine that archivist could not read (no article in it, an extraction
     failure) is no failure of the site's: it breaks the run."""
-    newest = session.execute(
-        select(
-            Capture.outcome,
-            Capture.document_id,
-            Capture.version_id,
-            Capture.fetched_at,
-            Capture.status_code,
-        )
-        .where(Capture.requested_url == requested_url)
-        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
-        .limit(most)
-    ).all()
+    newest = session.execute(_newest_fetches(most), {"url": requested_url}).all()
     read_as = next((row.document_id for row in newest if row.version_id is not None), None)
     if read_as is not None:
         document = session.get(Document, read_as)
@@ -137,6 +130,23 @@ def listed_address(session: Session, requested_url: str, most: int = 8) -> Liste
             break
         failures.append(fetched_at)
     return ListedAddress(failures=tuple(failures))
+
+
+@cache
+def _newest_fetches(most: int) -> Select[str, int | None, int | None, datetime, int | None]:
+    """The newest fetches of a requested URL (built once: asked of every listed URL)."""
+    return (
+        select(
+            Capture.outcome,
+            Capture.document_id,
+            Capture.version_id,
+            Capture.fetched_at,
+            Capture.status_code,
+        )
+        .where(Capture.requested_url == bindparam("url"))
+        .order_by(Capture.fetched_at.desc(), Capture.id.desc())
+        .limit(most)
+    )
 
 
 def _brief(document: Document) -> KnownDocument:

@@ -1,4 +1,5 @@
-"""Promo, event, author-box and republishing lines go; prose using the same words stays."""
+"""Promo, event, author-box, republishing, navigation, sales and publisher lines go; prose using
+the same words stays."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ INSIDE = {
     "en:author-box-heading": "Who wrote this guide?",
     "en:alternate-versions": "Alternate Formats",
     "en:reuse-notice": "Want to republish this story?",
+    "en:site-nav": "Open navigation menu",
+    "en:page-widget": "Prevent your screen from turning off while you cook",
+    "en:call-to-action": "Want to plan your trip in half the time?",
+    "en:subscription-prompt": "The Transit Desk is a free weekly newsletter about trains.",
+    "en:donation-appeal": (
+        "Tram Weekly is an independent nonprofit magazine. Ads pay for little, so we need your"
+        " support: become a member for the price of a ticket."
+    ),
+    "en:affiliate-disclosure": (
+        "Riverside Clinic is a non-profit teaching hospital. Advertising on our site helps"
+        " support our mission."
+    ),
+    "en:image-credit": "Photo sources: City Archive, J. Roe: Depot at dusk",
 }
 PROSE = (
     "Lorem ipsum, the printers' dummy text, dates back to a Latin work by Cicero.",
@@ -27,6 +41,12 @@ PROSE = (
     "Who wrote this report is still unclear, the committee said on Friday.",
     "Hi, I'm the new mayor, she told the crowd, and I want the trams back by spring.",
     "This content was provided to councillors a week before the vote, the clerk said.",
+    "Search teams worked through the night along the riverbank, the police said.",
+    "Want to know how the vote went? The mayor would not say on Friday.",
+    "Interested in the plan, the regional assembly asked for a costing by June.",
+    "The Transit Desk is a free service that answers questions about trains, its staff said.",
+    "The Tram Society is a nonprofit founded in 1962 that restores old carriages.",
+    "Menu prices at the depot canteen have not changed in ten years, workers said.",
 )
 
 

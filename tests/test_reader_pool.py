@@ -174,3 +174,50 @@ def test_with_no_pages_before_the_pool_the_workers_read_every_page() -> None:
     finally:
         if pipeline.pool is not None:
             pipeline.pool.close()
+
+
+def test_the_workers_start_once_enough_new_articles_are_on_their_way() -> None:
+    from scrapy import Request
+
+    pipeline = reading_pipeline(read_before_pool=2)
+    try:
+        recheck = {"If-None-Match": '"v1"'}
+        pipeline.request_reached_downloader(Request("http://a.test/feed.xml"))  # not an article
+        for n in range(5):  # re-checks mostly answer 304: nothing to read
+            pipeline.request_reached_downloader(
+                Request(f"http://a.test/old/{n}", headers=recheck, meta={"article": True})
+            )
+        pipeline.request_reached_downloader(Request("http://a.test/1", meta={"article": True}))
+        pipeline.request_reached_downloader(Request("http://a.test/2", meta={"article": True}))
+        assert pipeline.pool is None  # two new articles: this process reads them
+        pipeline.request_reached_downloader(Request("http://a.test/3", meta={"article": True}))
+        assert pipeline.pool is not None and pipeline.pool.warming  # before any page is read
+        assert pipeline.read == 0
+        for started in pipeline.pool.warming:
+            started.result(timeout=120)
+        pipeline.read = 1
+        assert pipeline._reader() is pipeline.pool  # warm: the workers read the first page too
+    finally:
+        if pipeline.pool is not None:
+            pipeline.pool.close()
+
+
+def test_the_pipeline_hears_the_requests_that_reach_the_downloader() -> None:
+    from scrapy import Request, signals
+    from scrapy.utils.test import get_crawler
+
+    settings = {
+        "ARCHIVIST_STORE": False,
+        "ARCHIVIST_EXTRACT_WORKERS": 2,
+        "ARCHIVIST_DB_URL": None,
+        "ARCHIVIST_CRAWL_RUN_ID": None,
+        "ARCHIVIST_SOURCE_ID": None,
+    }
+    crawler = get_crawler(settings_dict=settings)
+    pipeline = ArchivePipeline.from_crawler(crawler)
+    for n in range(3):
+        request = Request(f"http://a.test/{n}", meta={"article": True})
+        crawler.signals.send_catch_log(
+            signals.request_reached_downloader, request=request, spider=None
+        )
+    assert pipeline.coming == 3 and pipeline.pool is None  # eight may come before workers start

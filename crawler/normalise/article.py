@@ -8,6 +8,7 @@ from collections import Counter
 from crawler.normalise.author_lines import drop_author_lines
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.boilerplate import apply_rules, load_rules
+from crawler.normalise.glued import drop_glued
 from crawler.normalise.teasers import drop_trailing_teasers
 from crawler.normalise.text import (
     drop_repeated_runs,
@@ -18,7 +19,7 @@ from crawler.normalise.text import (
 from crawler.pages.article import ExtractedArticle
 from store.records import ArticleSnapshot
 
-NORMALISER_VERSION = "5"
+NORMALISER_VERSION = "6"
 HEADLINE_SEARCH_LINES = 8  # the headline, when a body repeats it, comes within the first lines
 LEAD_MAX_WORDS = 40  # what sits above a repeated headline: breadcrumbs, kicker, date, byline
 STANDFIRST_MAX_WORDS = 15  # a standfirst is one short sentence; a longer match is the lede itself
@@ -30,9 +31,11 @@ def normalise_article(
 ) -> ArticleSnapshot:
     """Clean text and fields; counts each boilerplate removal into `removed` when given."""
     title = normalise_title(article.title)
-    cleaned = apply_rules(normalise_text(article.text), load_rules() + article.extra_rules)
+    rules = load_rules() + article.extra_rules
+    cleaned = apply_rules(normalise_text(article.text), rules)
     headlines = (title, *(normalise_title(h) for h in article.headlines))
-    text = drop_repeated_runs(tidy_blank_lines(cleaned.text), cleaned.removed)
+    text = drop_glued(cleaned.text, rules, cleaned.removed)
+    text = drop_repeated_runs(tidy_blank_lines(text), cleaned.removed)
     text = drop_trailing_teasers(text, cleaned.removed)
     text = drop_headline(text, headlines, cleaned.removed)
     text = drop_standfirst(text, article.description, cleaned.removed)
