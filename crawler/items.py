@@ -11,6 +11,11 @@ if TYPE_CHECKING:  # extraction workers unpickle pages: keep the database layer 
     from store.records import ArticleSnapshot, Recorded
     from store.revisits import KnownDocument
 
+# Request meta keys: the archive's record of the article a request fetches (None: a new one), set
+# by crawler.middlewares.known; and whether the pipeline has counted the request as coming.
+KNOWN_META = "archivist_known"
+COUNTED_META = "archivist_counted"
+
 KEPT_HEADERS = (
     "content-type", "content-length", "content-language", "etag", "last-modified", "date",
     "cache-control", "expires", "location", "retry-after", "server", "x-robots-tag",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedPage, Listing
+from crawler.items import COUNTED_META, KNOWN_META, FetchedPage, Listing
 from crawler.normalise.urls import canonical_url
 from crawler.outcomes import FetchProblem, check_fetch
 from crawler.reader_pool import ReaderPool, Reading, read_for_archive
@@ -191,12 +191,15 @@ class ArchivePipeline:
         """Start the workers as soon as more than ARCHIVIST_READ_BEFORE_POOL new articles are
         on their way, so they load the extractor while the first pages download.
 
-        Only requests the archive let through count (a revisit pass that skips what is unchanged
-        starts no worker), and only unconditional ones: a conditional re-check mostly answers
-        304, with nothing to read.
+        Only articles the archive does not hold yet count: they are read unless the fetch
+        fails. A revisit of a known one is often unchanged (a 304, or the same bytes), with
+        nothing to read; a request the archive's check skipped never gets here. A retry or a
+        redirect of a counted request is not counted again.
         """
-        if not request.meta.get("article") or _conditional(request):
+        meta = request.meta
+        if not meta.get("article") or meta.get(COUNTED_META) or meta.get(KNOWN_META) is not None:
             return
+        meta[COUNTED_META] = True
         self.coming += 1
         if self.coming > self.read_before_pool:
             self._start_workers()
@@ -276,10 +279,6 @@ class ArchivePipeline:
         if self.workers > 0 and self.pool is None:
             self.pool = ReaderPool(self.workers, self.pages_per_worker)
             self.pool.warm()
-
-
-def _conditional(request: Request) -> bool:
-    return b"If-None-Match" in request.headers or b"If-Modified-Since" in request.headers
 
 
 def revisit_policy(settings: dict[str, Any]) -> RevisitPolicy:

@@ -22,8 +22,10 @@ INSIDE = {
     "en:reuse-notice": "Want to republish this story?",
     "en:site-nav": "Open navigation menu",
     "en:page-widget": "Prevent your screen from turning off while you cook",
-    "en:call-to-action": "Want to plan your trip in half the time?",
-    "en:subscription-prompt": "The Transit Desk is a free weekly newsletter about trains.",
+    "en:subscription-prompt": (
+        "The Transit Desk is a free weekly newsletter about trains. Subscribe to get it in your"
+        " inbox."
+    ),
     "en:donation-appeal": (
         "Tram Weekly is an independent nonprofit magazine. Ads pay for little, so we need your"
         " support: become a member for the price of a ticket."
@@ -47,6 +49,11 @@ PROSE = (
     "The Transit Desk is a free service that answers questions about trains, its staff said.",
     "The Tram Society is a nonprofit founded in 1962 that restores old carriages.",
     "Menu prices at the depot canteen have not changed in ten years, workers said.",
+    "Menu",  # a subheading in a restaurant review
+    "Want to help?",  # a subheading in a local story
+    "Interested in adopting a rescue dog?",
+    "Tram Aid is a charity that runs soup kitchens. It has asked the public to donate, it said.",
+    "The Transit Desk is a weekly newsletter that reached 40,000 subscribers before it was sold.",
 )
 
 

@@ -48,6 +48,10 @@ def test_a_label_glued_to_the_start_of_a_paragraph_is_cut_off(label: str, name: 
     "line",
     [
         PARAGRAPH + " Contact us today to book a depot tour.",  # a company's own closing line
+        PARAGRAPH + " Photos from the depot showed carriages under water.",  # the story's own
+        PARAGRAPH + " (Photos from the hearing are banned under state law.)",
+        PARAGRAPH + " Brokers may receive a commission from the builders, critics said.",
+        PARAGRAPH + " Thursday, March 5, 2024, at 7:00 pm",  # a date the story gives
         PARAGRAPH + " The last tram ran in March 2024.",
         PARAGRAPH + " May 2024.",  # a date, too short for a notice
         "TLDR: " + PARAGRAPH,  # a label that opens the sentence

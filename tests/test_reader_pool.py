@@ -179,17 +179,22 @@ def test_with_no_pages_before_the_pool_the_workers_read_every_page() -> None:
 def test_the_workers_start_once_enough_new_articles_are_on_their_way() -> None:
     from scrapy import Request
 
+    from crawler.items import KNOWN_META
+    from store.revisits import KnownDocument
+
     pipeline = reading_pipeline(read_before_pool=2)
     try:
-        recheck = {"If-None-Match": '"v1"'}
         pipeline.request_reached_downloader(Request("http://a.test/feed.xml"))  # not an article
-        for n in range(5):  # re-checks mostly answer 304: nothing to read
-            pipeline.request_reached_downloader(
-                Request(f"http://a.test/old/{n}", headers=recheck, meta={"article": True})
-            )
-        pipeline.request_reached_downloader(Request("http://a.test/1", meta={"article": True}))
+        for n in range(5):  # revisits of known articles: often unchanged, nothing to read
+            known = KnownDocument(n, f"http://a.test/old/{n}", "live", None, None)
+            revisit = {"article": True, KNOWN_META: known}
+            pipeline.request_reached_downloader(Request(known.url, meta=revisit))
+        first = Request("http://a.test/1", meta={"article": True, KNOWN_META: None})
+        pipeline.request_reached_downloader(first)
+        pipeline.request_reached_downloader(first.replace(url="http://a.test/1/"))  # redirected
+        pipeline.request_reached_downloader(first.copy())  # retried
         pipeline.request_reached_downloader(Request("http://a.test/2", meta={"article": True}))
-        assert pipeline.pool is None  # two new articles: this process reads them
+        assert pipeline.coming == 2 and pipeline.pool is None  # two: this process reads them
         pipeline.request_reached_downloader(Request("http://a.test/3", meta={"article": True}))
         assert pipeline.pool is not None and pipeline.pool.warming  # before any page is read
         assert pipeline.read == 0

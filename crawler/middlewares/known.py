@@ -18,7 +18,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from crawler.items import Listing
+from crawler.items import KNOWN_META, Listing
 from crawler.normalise.urls import canonical_address
 from crawler.pipelines import keep_listing, revisit_policy
 from store.db import make_engine, transaction
@@ -30,7 +30,7 @@ from store.revisits import (
     source_documents,
 )
 
-KNOWN_META = "archivist_known"
+__all__ = ["KNOWN_META", "KnownDocumentsMiddleware", "Skipped"]
 
 
 class Skipped(IgnoreRequest):

@@ -32,6 +32,20 @@ _DIGIT = re.compile(r"\d")
 # the start of a line's last piece: after a sentence end, or after a separator between items
 _TAIL_START = re.compile(r"(?:[.!?…][\"”’)]?|\s[|→•])\s+(?=[\"“‘(]?[A-Z0-9])")
 _TAIL_SEPARATORS = " \t|→•·"
+# What a notice glued to a paragraph looks like, beyond matching its rule; the story's own last
+# sentence can match a rule made for whole lines ("Photos from the scene showed ...", "Brokers
+# may receive a commission ..."), but not one of these: a credit in parentheses that is no
+# sentence, a label and a colon ("Photo: ..."), a disclosure that names the links or the
+# purchases, a "Posted by ..." line, a copyright sign.
+_TAIL_SHAPE = re.compile(
+    r"\((?:(?!\.\)$)[^()]){1,100}\)"
+    r"|(?:photo|image|picture|illustration|video|credit|source)s?(?:\s+\w+){0,2}\s*:.+"
+    r"|.*\b(?:links?|purchases?|associates?|affiliates?)\b.*"
+    r"|(?:posted|published|updated|written)\b.+"
+    r"|.*©.*",
+    re.IGNORECASE,
+)
+TAIL_CREDIT_MAX_WORDS = 10  # "(Photo by Jane Roe/Getty Images)"; a longer one is a sentence
 # a label in capitals, a separator, then a sentence in ordinary case
 _LEAD = re.compile(
     r"([A-Z0-9][A-Z0-9'’&!-]*((?: [A-Z0-9'’&!-]+){0,6}))\s*([⤵↓→»|•—–-]*)\s+(?=[A-Z][a-z])"
@@ -68,10 +82,18 @@ def _without_tails(line: str, tails: Matcher, removed: Counter[str]) -> str:
         tail = body[start.end() :]
         if len(tail.split()) < TAIL_MIN_WORDS or not _may_be_notice(tail):
             return line
+        if not _notice_shaped(tail):
+            return line
         if not tails.match(line_key(tail), removed):
             return line
         line = body[: start.start() + len(start[0].rstrip())].rstrip(_TAIL_SEPARATORS)
     return line
+
+
+def _notice_shaped(tail: str) -> bool:
+    if _TAIL_SHAPE.fullmatch(tail) is None:
+        return False
+    return not tail.startswith("(") or len(tail.split()) <= TAIL_CREDIT_MAX_WORDS
 
 
 def _may_be_notice(tail: str) -> bool:
