@@ -256,12 +256,13 @@ def insert_or_skip(session: Session, table: Any, key: str) -> PostgresInsert | S
 
 @cache
 def _insert_or_skip(dialect: str, table: Any, key: str) -> PostgresInsert | SqliteInsert:
-    statement = postgres_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    return statement.on_conflict_do_nothing(index_elements=[key])
+    return _insert(dialect, table).on_conflict_do_nothing(index_elements=[key])
 
 
 def upsert(session: Session, table: Any) -> PostgresInsert | SqliteInsert:
     """An INSERT into `table` that takes ON CONFLICT clauses, in the session's own dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgres_insert(table)
-    return sqlite_insert(table)
+    return _insert(session.get_bind().dialect.name, table)
+
+
+def _insert(dialect: str, table: Any) -> PostgresInsert | SqliteInsert:
+    return postgres_insert(table) if dialect == "postgresql" else sqlite_insert(table)

@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -119,8 +121,7 @@ def test_warming_loads_the_extractor_in_every_worker_before_any_page() -> None:
     try:
         pool.warm()
         assert pool.executor is not None and pool.submitted == 0  # no page was sent
-        for started in pool.warming:
-            started.result(timeout=120)
+        wait_until_warm(pool)
         assert pool.is_warm()
         workers = list(pool.executor._processes.values())
         assert len(workers) == 2
@@ -129,25 +130,37 @@ def test_warming_loads_the_extractor_in_every_worker_before_any_page() -> None:
         pool.close()
 
 
-def reading_pipeline(read_before_pool: int) -> ArchivePipeline:
-    """A pipeline with two extraction workers that stores nothing."""
-    return ArchivePipeline(
-        {
-            **crawl_settings(),
-            "ARCHIVIST_STORE": False,
-            "ARCHIVIST_EXTRACT_WORKERS": 2,
-            "ARCHIVIST_READ_BEFORE_POOL": read_before_pool,
-            "ARCHIVIST_DB_URL": None,
-            "ARCHIVIST_CRAWL_RUN_ID": None,
-            "ARCHIVIST_SOURCE_ID": None,
-        }
-    )
+# A pipeline with two extraction workers that stores nothing.
+PIPELINE_SETTINGS = {
+    "ARCHIVIST_STORE": False,
+    "ARCHIVIST_EXTRACT_WORKERS": 2,
+    "ARCHIVIST_DB_URL": None,
+    "ARCHIVIST_CRAWL_RUN_ID": None,
+    "ARCHIVIST_SOURCE_ID": None,
+}
+
+
+@contextmanager
+def reading_pipeline(read_before_pool: int) -> Iterator[ArchivePipeline]:
+    """A pipeline that stores nothing; its workers, if it started them, are stopped after."""
+    settings = {**crawl_settings(), **PIPELINE_SETTINGS}
+    pipeline = ArchivePipeline({**settings, "ARCHIVIST_READ_BEFORE_POOL": read_before_pool})
+    try:
+        yield pipeline
+    finally:
+        if pipeline.pool is not None:
+            pipeline.pool.close()
+
+
+def wait_until_warm(pool: ReaderPool | None) -> None:
+    assert pool is not None
+    for started in pool.warming:
+        started.result(timeout=120)
 
 
 def test_the_crawl_reads_while_its_workers_start_then_hands_pages_over() -> None:
-    pipeline = reading_pipeline(read_before_pool=8)
-    here = []
-    try:
+    with reading_pipeline(read_before_pool=8) as pipeline:
+        here = []
         for n in range(1, 9):
             pipeline.read = n
             here.append(pipeline._reader() is None)
@@ -156,24 +169,16 @@ def test_the_crawl_reads_while_its_workers_start_then_hands_pages_over() -> None
         pipeline.read = 9
         assert pipeline._reader() is None  # the workers have only just been started
         assert pipeline.pool is not None and pipeline.pool.warming
-        for started in pipeline.pool.warming:
-            started.result(timeout=120)
+        wait_until_warm(pipeline.pool)
         pipeline.read = 10
         assert pipeline._reader() is pipeline.pool  # warm: the workers read from now on
-    finally:
-        if pipeline.pool is not None:
-            pipeline.pool.close()
 
 
 def test_with_no_pages_before_the_pool_the_workers_read_every_page() -> None:
-    pipeline = reading_pipeline(read_before_pool=0)
-    try:
+    with reading_pipeline(read_before_pool=0) as pipeline:
         pipeline.read = 1
         reader = pipeline._reader()  # even while the workers are still starting
         assert reader is not None and reader is pipeline.pool
-    finally:
-        if pipeline.pool is not None:
-            pipeline.pool.close()
 
 
 def test_the_workers_start_once_enough_new_articles_are_on_their_way() -> None:
@@ -182,8 +187,7 @@ def test_the_workers_start_once_enough_new_articles_are_on_their_way() -> None:
     from crawler.items import KNOWN_META
     from store.revisits import KnownDocument
 
-    pipeline = reading_pipeline(read_before_pool=2)
-    try:
+    with reading_pipeline(read_before_pool=2) as pipeline:
         pipeline.request_reached_downloader(Request("http://a.test/feed.xml"))  # not an article
         for n in range(5):  # revisits of known articles: often unchanged, nothing to read
             known = KnownDocument(n, f"http://a.test/old/{n}", "live", None, None)
@@ -198,27 +202,16 @@ def test_the_workers_start_once_enough_new_articles_are_on_their_way() -> None:
         pipeline.request_reached_downloader(Request("http://a.test/3", meta={"article": True}))
         assert pipeline.pool is not None and pipeline.pool.warming  # before any page is read
         assert pipeline.read == 0
-        for started in pipeline.pool.warming:
-            started.result(timeout=120)
+        wait_until_warm(pipeline.pool)
         pipeline.read = 1
         assert pipeline._reader() is pipeline.pool  # warm: the workers read the first page too
-    finally:
-        if pipeline.pool is not None:
-            pipeline.pool.close()
 
 
 def test_the_pipeline_hears_the_requests_that_reach_the_downloader() -> None:
     from scrapy import Request, signals
     from scrapy.utils.test import get_crawler
 
-    settings = {
-        "ARCHIVIST_STORE": False,
-        "ARCHIVIST_EXTRACT_WORKERS": 2,
-        "ARCHIVIST_DB_URL": None,
-        "ARCHIVIST_CRAWL_RUN_ID": None,
-        "ARCHIVIST_SOURCE_ID": None,
-    }
-    crawler = get_crawler(settings_dict=settings)
+    crawler = get_crawler(settings_dict=PIPELINE_SETTINGS)
     pipeline = ArchivePipeline.from_crawler(crawler)
     for n in range(3):
         request = Request(f"http://a.test/{n}", meta={"article": True})

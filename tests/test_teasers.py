@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from crawler.normalise.teasers import drop_trailing_teasers
 from tests.pages import TRAM_STORY
 
@@ -35,36 +37,29 @@ def test_a_short_line_after_the_excerpts_does_not_hide_them() -> None:
     assert kept == [*STORY, footer]
 
 
-def test_excerpts_inside_the_article_stay() -> None:
-    lines = [*STORY[:1], *TEASERS, *STORY[1:]]  # three article lines after them
-    assert drop(lines)[0] == lines
+REFERENCES = [
+    "The Council Is Cracking Down on Basement Extensions Without Permits by The Weekly Builder",
+    "Loft Conversions: The Risky Shortcut Leading To Fines And Demolition Orders from The Post",
+    "What is permitted development? The rules that let you build without asking from The Daily",
+]
+ENDING = [
+    "The new line opens next spring, and fares will match the buses, the mayor said, adding "
+    "that a second line to the airport is already being studied by the transport office.",
+]
+WRAPPED = [
+    "Now that the depot is finished, the operator can move its trams out of the old sheds and",
+    "start the long overdue repairs on the bridge, which the engineers say will take about a",
+    "year and cost less than the council feared when it first saw the survey of the bridge.",
+]
+KEPT = {
+    "excerpts inside the article": [*STORY[:1], *TEASERS, *STORY[1:]],  # 3 lines after them
+    "two cut lines are no listing": [*STORY, *TEASERS[:2]],
+    "titled references": [*STORY, *REFERENCES],
+    "closing prose": [*STORY, *ENDING * 3],
+    "hard-wrapped prose": [*STORY, *WRAPPED],
+}
 
 
-def test_two_cut_lines_are_not_a_listing() -> None:
-    lines = [*STORY, *TEASERS[:2]]
-    assert drop(lines)[0] == lines
-
-
-def test_closing_prose_and_titled_references_stay() -> None:
-    references = [
-        "The Council Is Cracking Down on Basement Extensions Without Permits by The Weekly Builder",
-        "Loft Conversions: The Risky Shortcut Leading To Fines And Demolition Orders from The Post",
-        "What is permitted development? The rules that let you build without asking from The Daily",
-    ]
-    ending = [
-        "The new line opens next spring, and fares will match the buses, the mayor said, adding "
-        "that a second line to the airport is already being studied by the transport office.",
-    ]
-    for tail in (references, ending * 3):
-        lines = [*STORY, *tail]
-        assert drop(lines)[0] == lines
-
-
-def test_hard_wrapped_prose_stays() -> None:
-    wrapped = [
-        "Now that the depot is finished, the operator can move its trams out of the old sheds and",
-        "start the long overdue repairs on the bridge, which the engineers say will take about a",
-        "year and cost less than the council feared when it first saw the survey of the bridge.",
-    ]
-    lines = [*STORY, *wrapped]
+@pytest.mark.parametrize("lines", KEPT.values(), ids=list(KEPT))
+def test_what_is_no_closing_listing_stays(lines: list[str]) -> None:
     assert drop(lines)[0] == lines
