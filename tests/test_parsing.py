@@ -1,4 +1,5 @@
-"""Parsing: the tree trafilatura's load_html would give, its elements made without Python calls."""
+"""Parsing: the tree trafilatura's load_html would give (what follows `</html>` moved into the
+body), its elements made without Python calls."""
 
 from __future__ import annotations
 
@@ -47,3 +48,34 @@ def test_every_element_is_a_plain_html_element() -> None:
     kinds = {type(node) for node in tree.iter(etree.Element)}
     assert kinds == {HtmlElement}  # lxml.html's own parser makes FormElement, InputElement...
     assert tree.find(".//label").text_content() == "Search"  # HtmlElement's methods are there
+
+
+# A theme that closes the page in its header template and writes the article after it.
+CLOSED_EARLY = """<!DOCTYPE html><html lang="en"><head><title>Harbour reopens</title></head>
+<body><header><nav><a href="/">Home</a> <a href="/news/">News</a></nav></header></body></html>
+<div class="story-page"><article><h1>Harbour reopens after the storm</h1>
+<p>The harbour reopened on Tuesday morning, three weeks after the storm tore through the eastern
+breakwater and left two cranes lying across the main quay.</p>
+<p>Engineers worked in shifts to clear the channel, and the first ferry tied up shortly after
+seven, carrying commuters who had spent the past weeks on a long detour by road.</p>
+<p>The port authority said repairs to the breakwater would continue into the spring, and that
+larger cargo ships would be kept to the western berths until the work is finished.</p>
+</article></div><footer>Port News, 1 Quay Street</footer>"""
+
+
+def test_what_follows_the_end_of_the_page_is_in_its_body() -> None:
+    tree = parse_html(CLOSED_EARLY)
+    assert tree is not None
+    body = tree.find("body")
+    assert [child.tag for child in body] == ["header", "div", "footer"]
+    assert body.find(".//article/h1").text == "Harbour reopens after the storm"
+    assert all(len(stray) == 0 for stray in tree.itersiblings())  # nothing left outside the root
+
+
+def test_an_article_written_after_the_end_of_the_page_is_read() -> None:
+    from crawler.reading import read_article
+
+    text = read_article("https://port.example/news/harbour-reopens/", CLOSED_EARLY).text
+    assert text.startswith("The harbour reopened on Tuesday morning")
+    assert "kept to the western berths" in text
+    assert "Port News" not in text

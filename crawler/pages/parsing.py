@@ -4,12 +4,13 @@ lxml.html's parser asks a Python function for the class of every element proxy i
 5,500 per page, through trafilatura's cleaning passes): a quarter of all Python calls of a
 reading. A default class lookup gives every element `HtmlElement` from C, which is all
 trafilatura and our page objects use (no form or label helpers). The repairs and the rejection
-of non-HTML are trafilatura's own, so the tree is the one its `load_html` would give.
+of non-HTML are trafilatura's own, so the tree is the one its `load_html` would give, with one
+repair more: what a page writes after `</html>` is in its `<body>`, where a browser shows it.
 """
 
 from __future__ import annotations
 
-from lxml.etree import ElementDefaultClassLookup, ParserError
+from lxml.etree import ElementDefaultClassLookup, ParserError, SubElement
 from lxml.html import (
     HtmlComment,
     HtmlElement,
@@ -43,7 +44,43 @@ def parse_html(html: str) -> HtmlElement | None:
         tree = _parse(html.encode("utf8", "surrogatepass"))
     if tree is None or (is_dubious_html(beginning) and len(tree) < 2):
         return None
+    return adopt_stray_roots(tree)
+
+
+def adopt_stray_roots(tree: HtmlElement) -> HtmlElement:
+    """`tree` with what follows its `</html>` moved into its `<body>` (mutated, returned).
+
+    libxml2 makes a second root element of what comes after the document's end tag (a theme
+    that closes the page in its header template, then writes the article): invisible to a walk
+    of the tree from its root, so to the extractor. Browsers parse it into the body.
+    """
+    strays = [node for node in tree.itersiblings() if isinstance(node.tag, str)]
+    if not strays:
+        return tree
+    body = tree.find("body")
+    if body is None:
+        body = SubElement(tree, "body")
+    for stray in strays:
+        for child in list(stray):
+            if child.tag in ("head", "body"):  # a second head or body: its content only
+                _append_text(body, child.text)
+                body.extend(child)
+                _append_text(body, child.tail)
+            elif isinstance(child.tag, str):
+                body.append(child)
+        _append_text(body, stray.text)
     return tree
+
+
+def _append_text(parent: HtmlElement, text: str | None) -> None:
+    """Text after `parent`'s last child (or in it, when it has none)."""
+    if not text or not text.strip():
+        return
+    last = parent[-1] if len(parent) else None
+    if last is None:
+        parent.text = (parent.text or "") + text
+    else:
+        last.tail = (last.tail or "") + text
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:
