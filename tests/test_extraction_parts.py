@@ -24,6 +24,7 @@ from crawler.pages.body import (
     page_words,
     prepare_tree,
     read_again_if_short,
+    shield_discarded,
 )
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import language_code
@@ -262,6 +263,52 @@ def test_a_reading_without_the_pages_lists_is_read_again() -> None:
     assert f"- {items[0]}" in again.split("\n")
     with_list = "\n".join([*story, *(f"- {item}" for item in items[:2])])
     assert read_again_if_short(tree, url, options, with_list) is with_list
+
+
+VENUE = (
+    "The dining room at number {n} seats forty, and the kitchen sends out a short menu of "
+    "grilled fish, braised greens and a dark rye bread that regulars order twice."
+)
+WINTER_INTRO = (
+    "Our critics visited sixty dining rooms this autumn and picked the ones worth a booking.",
+    "Prices are for two, with drinks, and every room on the list takes reservations online.",
+    "Three of last year's picks closed in the spring, and two moved across the river.",
+    "We paid for every meal, and no restaurant knew that a critic was at the table.",
+)
+
+
+def _winter_guide(wrapper_class: str) -> str:
+    """A guide whose list of venues sits in a theme's wrapper of the given class."""
+    intro = "".join(f"<p>{line}</p>" for line in WINTER_INTRO)
+    venues = "".join(f"<h3>Venue {n}</h3><p>{VENUE.format(n=n)}</p>" for n in range(1, 9))
+    return (
+        f"<html><body><div class='intro'><h1>Where to eat this winter</h1>{intro}</div>"
+        f"<div class='{wrapper_class}'><div class='venues'>{venues}</div></div>"
+        "<div class='site-footer'><p>About us</p></div></body></html>"
+    )
+
+
+def test_a_story_in_a_wrapper_the_discard_rules_hit_is_read_again_shielded() -> None:
+    # "footer" in the wrapper's class: trafilatura drops the venues with the page's footers
+    tree = load_html(_winter_guide("page1-footer"))
+    url, options = "https://x.example/winter", ExtractionOptions()
+    first = extract_body(tree, url, options)
+    assert first.split("\n") == list(WINTER_INTRO)
+    again = read_again_if_short(tree, url, options, first)
+    assert again.startswith(first)
+    assert again.count("The dining room at number") == 8
+    assert "About us" not in again
+    assert tree.xpath("//div[@class='page1-footer']")  # the page's own tree keeps its classes
+
+
+def test_only_a_big_container_is_shielded() -> None:
+    guide = load_html(_winter_guide("page1-footer"))
+    shielded = shield_discarded(guide, page_words(guide)[0])
+    assert shielded is not None
+    assert shielded.xpath("//div[@class='site-footer']")  # a real footer: a few words
+    assert not shielded.xpath("//div[@class='page1-footer']")
+    plain = load_html(_winter_guide("venue-list"))  # nothing big for the rules to hit
+    assert shield_discarded(plain, page_words(plain)[0]) is None
 
 
 def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:
