@@ -372,6 +372,30 @@ def test_ordered_list_items_keep_their_numbers() -> None:
     ]
 
 
+GUIDE = """<html><body><article><h1>Renting a car</h1>
+<p>A rental car is easy to book and easy to overpay for, so read the small print first.</p>
+<ol><li><h3>Compare the offers</h3><p>Prices for the same car vary by a third from desk to desk.</p>
+</li><li><p></p><p>Check the fuel policy before you sign the contract at the desk.</p></li>
+<li><span class="badge">3</span> Photograph every scratch before you drive away.</li></ol>
+<p>Return the car on time: most companies charge a full extra day for an hour late.</p>
+</article></body></html>"""
+
+
+def test_an_items_number_stays_on_the_line_of_its_words() -> None:
+    tree = prepare_tree(load_html(GUIDE))
+    text = normalise_text(extract_body(tree, "https://x.example/car", ExtractionOptions()))
+    lines = text.split("\n")
+    start = lines.index(
+        "A rental car is easy to book and easy to overpay for, so read the small print first."
+    )
+    assert lines[start + 1 : start + 4] == [
+        "1. Compare the offers Prices for the same car vary by a third from desk to desk.",
+        "2. Check the fuel policy before you sign the contract at the desk.",  # after an empty <p>
+        "- 3 Photograph every scratch before you drive away.",  # its own number: not twice
+    ]
+    assert not [line for line in lines if line.strip("- ").rstrip(".").isdigit()]
+
+
 def write_rules(folder: Path, name: str, body: str) -> Path:
     path = folder / name
     path.write_text(body)

@@ -72,13 +72,40 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 
 def _number_items(ordered: HtmlElement) -> None:
-    """Write each item's number before its text, as a browser shows it (`start`, `value`)."""
+    """Write each item's number before its text, as a browser shows it (`start`, `value`);
+    not when the item starts with a number of its own ("3) Shape it", a "1" badge)."""
     number = _integer(ordered.get("start"), 1)
     for item in ordered.iterchildren("li"):
         number = _integer(item.get("value"), number)
-        if not _NUMBERED.match(item.text_content()[:8]):
-            item.text = f"{number}. {item.text or ''}"
+        opening = item.text_content()[:8]
+        if not _NUMBERED.match(opening) and not _starts_with(opening, number):
+            _write_first(item, f"{number}. ")
         number += 1
+
+
+def _starts_with(text: str, number: int) -> bool:
+    digits = text.lstrip()
+    return digits.startswith(str(number)) and not digits[len(str(number)) :][:1].isdigit()
+
+
+def _write_first(item: HtmlElement, label: str) -> None:
+    """`label` before the item's first words: in the block the item opens with (its heading or
+    paragraph), when its text starts there, so that number and words stay on one line."""
+    node = item
+    while not (node.text or "").strip() and (opening := _opening_child(node)) is not None:
+        node = opening
+    node.text = f"{label}{(node.text or '').lstrip()}"
+
+
+def _opening_child(node: HtmlElement) -> HtmlElement | None:
+    """The child element the node's words start in (empty ones before it skipped), or None when
+    they start in a child's tail."""
+    for child in node.iterchildren(Element):
+        if child.text_content().strip():
+            return child
+        if (child.tail or "").strip():
+            return None
+    return None
 
 
 def _integer(value: str | None, default: int) -> int:
