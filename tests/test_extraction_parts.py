@@ -396,6 +396,23 @@ def test_an_items_number_stays_on_the_line_of_its_words() -> None:
     assert not [line for line in lines if line.strip("- ").rstrip(".").isdigit()]
 
 
+def test_a_bullet_alone_on_its_line_joins_its_words() -> None:
+    # trafilatura's reading of <li>\n  March 16 ...</li>, of an empty item, of a "•" item
+    read = (
+        "Dates\n- \n   March 16, 2026 Harbour Summit\n-\n\nVenues\n- Hall A\n-\n- Hall B\n•\nDock 4"
+    )
+    assert normalise_text(read).split("\n") == [
+        "Dates",
+        "- March 16, 2026 Harbour Summit",
+        "",
+        "Venues",
+        "- Hall A",
+        "- Hall B",
+        "• Dock 4",
+    ]
+    assert normalise_text("The low was\n-5 degrees.") == "The low was\n-5 degrees."
+
+
 def write_rules(folder: Path, name: str, body: str) -> Path:
     path = folder / name
     path.write_text(body)
