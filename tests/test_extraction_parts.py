@@ -301,6 +301,41 @@ def test_a_story_in_a_wrapper_the_discard_rules_hit_is_read_again_shielded() -> 
     assert tree.xpath("//div[@class='page1-footer']")  # the page's own tree keeps its classes
 
 
+LIBRARY = (
+    "The city council voted on Tuesday night to close the Elm Street branch library at the end "
+    "of the year, ending a months-long fight over the future of the old building.",
+    "Council members said the roof repairs the branch needs would cost more than a new building, "
+    "and that its books and staff would move to the central library in the spring.",
+    "Residents who spoke at the meeting said the branch is the only quiet place to study in the "
+    "neighbourhood, and asked the council to look for the money somewhere else.",
+)
+TEASERS = (
+    (
+        "Bus fares to rise",
+        "Fares rise by ten cents from June as the transit authority closes a gap.",
+    ),
+    ("Bakery sells out", "A new bakery on Quay Street sold out of bread by nine on its first day."),
+    ("River path reopens", "The river path reopens on Saturday after three months of repairs."),
+    ("Homework club", "Schools will stay open an hour later on Thursdays for a homework club."),
+    ("Market moves", "The farmers market moves to the school car park while the square is paved."),
+    ("Pool hours cut", "The public pool will close at six on weekdays from July, the city said."),
+)
+
+
+def test_a_grid_of_other_stories_stays_out_though_the_story_looks_short() -> None:
+    story = "".join(f"<p>{line}</p>" for line in LIBRARY)
+    cards = "".join(f"<div class='card'><h3>{h}</h3><p>{t}</p></div>" for h, t in TEASERS)
+    tree = load_html(
+        f"<html><body><article><h1>Library to close</h1>{story}</article>"
+        f"<div class='related-stories'><h2>More from News</h2>{cards}</div></body></html>"
+    )
+    url, options = "https://x.example/library", ExtractionOptions()
+    first = extract_body(tree, url, options)
+    assert first.split("\n") == ["Library to close", *LIBRARY]
+    assert shield_discarded(tree, page_words(tree)[0]) is not None  # the grid is big enough
+    assert read_again_if_short(tree, url, options, first) == first  # but it is no prose
+
+
 def test_only_a_big_container_is_shielded() -> None:
     guide = load_html(_winter_guide("page1-footer"))
     shielded = shield_discarded(guide, page_words(guide)[0])
@@ -381,6 +416,24 @@ GUIDE = """<html><body><article><h1>Renting a car</h1>
 </article></body></html>"""
 
 
+RANKING = """<html><body><article><h1>Where to eat</h1>
+<p>Our critics ranked the new dining rooms that opened in the harbour district this year.</p>
+<ol reversed><li><div class="rating">4 of 5</div><h3>Casa Lucia</h3><p>Fresh pasta daily.</p></li>
+<li>1,000 covers a week make the Blue Door the busiest room in town.</li>
+<li><p><b>Quay Kitchen:</b> fish from the morning boats, grilled over charcoal.</p></li></ol>
+<p>Prices are for two, with drinks, and every room on the list takes bookings online.</p>
+</article></body></html>"""
+
+
+def test_numbers_count_down_and_a_statistic_is_not_an_items_number() -> None:
+    tree = prepare_tree(load_html(RANKING))
+    text = normalise_text(extract_body(tree, "https://x.example/eat", ExtractionOptions()))
+    lines = text.split("\n")
+    assert any(line.startswith("3. ") and "Casa Lucia" in line for line in lines)
+    assert "2. 1,000 covers a week make the Blue Door the busiest room in town." in lines
+    assert "1. Quay Kitchen: fish from the morning boats, grilled over charcoal." in lines
+
+
 def test_an_items_number_stays_on_the_line_of_its_words() -> None:
     tree = prepare_tree(load_html(GUIDE))
     text = normalise_text(extract_body(tree, "https://x.example/car", ExtractionOptions()))
@@ -396,21 +449,31 @@ def test_an_items_number_stays_on_the_line_of_its_words() -> None:
     assert not [line for line in lines if line.strip("- ").rstrip(".").isdigit()]
 
 
-def test_a_bullet_alone_on_its_line_joins_its_words() -> None:
-    # trafilatura's reading of <li>\n  March 16 ...</li>, of an empty item, of a "•" item
-    read = (
-        "Dates\n- \n   March 16, 2026 Harbour Summit\n-\n\nVenues\n- Hall A\n-\n- Hall B\n•\nDock 4"
+SUMMIT = """<li>
+      <div class="date">March {day}, 2026</div>
+      <h2><a href="https://x.example/{day}"><span class="title">{name}</span></a></h2>
+      <p>{name} brings harbour pilots and port engineers together for two days of talks.</p>
+    </li>"""
+
+
+def test_an_items_words_on_a_new_line_inside_it_stay_on_the_bullets_line() -> None:
+    items = "".join(
+        SUMMIT.format(day=day, name=name) for day, name in ((16, "Dock Days"), (17, "Port Forum"))
     )
-    assert normalise_text(read).split("\n") == [
-        "Dates",
-        "- March 16, 2026 Harbour Summit",
-        "",
-        "Venues",
-        "- Hall A",
-        "- Hall B",
-        "• Dock 4",
+    page = (
+        "<html><body><article><h1>Summits</h1><p>Two meetings are planned for the spring in "
+        f"the harbour district, the organisers said on Monday.</p><ul>{items}</ul>"
+        "<p>Harbour FC</p><p>2</p><p>-</p><p>1</p><p>Rovers, the match report added.</p>"
+        "</article></body></html>"
+    )
+    tree = prepare_tree(load_html(page))
+    text = normalise_text(extract_body(tree, "https://x.example/summits", ExtractionOptions()))
+    lines = text.split("\n")
+    assert [line[:29] for line in lines if line.startswith("-")] == [
+        "- March 16, 2026 Dock Days Do",
+        "- March 17, 2026 Port Forum P",
+        "-",  # a dash the page writes on a line of its own stays
     ]
-    assert normalise_text("The low was\n-5 degrees.") == "The low was\n-5 degrees."
 
 
 def write_rules(folder: Path, name: str, body: str) -> Path:

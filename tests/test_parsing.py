@@ -79,3 +79,19 @@ def test_an_article_written_after_the_end_of_the_page_is_read() -> None:
     assert text.startswith("The harbour reopened on Tuesday morning")
     assert "kept to the western berths" in text
     assert "Port News" not in text
+
+
+def test_loose_text_after_the_end_of_the_page_keeps_its_place() -> None:
+    page = (
+        "<html><body><nav>Home</nav></body></html>\n"
+        "<html lang='fr'><body class='single'>Le port rouvre ce matin. <p>La digue tient.</p>"
+        "</body></html>"
+    )
+    tree = parse_html(page)
+    assert tree is not None
+    body = tree.find("body")
+    assert [" ".join(p.text_content().split()) for p in body.iter("p")] == [
+        "Le port rouvre ce matin.",
+        "La digue tient.",
+    ]
+    assert tree.get("lang") == "fr" and body.get("class") == "single"  # merged, as browsers do

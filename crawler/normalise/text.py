@@ -14,20 +14,15 @@ _MANY_BLANKS = re.compile(r"\n{3,}")
 REPEAT_LINES = 3
 REPEAT_MIN_WORDS = 20
 _DASHED_NUMBER = re.compile(r"^[-•] (?=\d{1,3}[.)] )")  # "- 2. Knead": a numbered item, once marked
-# A list item whose words start on a new line inside it ("<li>\n  March 16 ...") comes out as a
-# bullet alone on its line: it joins the line after it, or goes when no words follow.
-_LONE_BULLET = re.compile(r"^([-•])\n(?=[^\n\-•])", re.MULTILINE)
-_BARE_BULLET = re.compile(r"^[-•]$\n?", re.MULTILINE)
 
 
 def normalise_text(text: str) -> str:
     """NFC, invisible characters removed, spaces folded, one blank line between paragraphs, a
-    numbered list item without a bullet in front of its number, no bullet alone on a line."""
+    numbered list item without a bullet in front of its number."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
     lines = [_DASHED_NUMBER.sub("", " ".join(line.split())) for line in text.split("\n")]
-    text = _BARE_BULLET.sub("", _LONE_BULLET.sub(r"\1 ", "\n".join(lines)))
-    return _MANY_BLANKS.sub("\n\n", text).strip()
+    return _MANY_BLANKS.sub("\n\n", "\n".join(lines)).strip()
 
 
 def tidy_blank_lines(text: str) -> str:

@@ -36,20 +36,26 @@ CAPTIONS = XPath(
 # A reading still short after that is tried once more with the containers that trafilatura's
 # discard rules hit shielded from them, when one holds over SHIELD_SHARE of the page's words:
 # the rules match class and id substrings ("bar" in "bard", "footer" in "page1-footer"), and a
-# theme's wrapper around the story can carry one. The shielded reading, too, wins only when it
-# is clearly longer. On the labelled corpus it changes three pages, each for the better.
+# theme's wrapper around the story can carry one. The shielded reading wins only when it is
+# clearly longer and at least PROSE_SHARE of what it adds is in lines of PROSE_WORDS words or
+# more: a grid of related stories (headlines, one-sentence teasers) is rightly discarded, even
+# when it makes the story look short. On the labelled corpus it changes three pages, each for
+# the better.
 FLAT_MIN_WORDS = 100
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
 LIST_SHARE = 0.2
 RECALL_GAIN = 1.2
 SHIELD_SHARE = 0.2
+PROSE_WORDS = 30
+PROSE_SHARE = 0.5
 _LIST_LINE = re.compile(r"^(?:[-•] |\d{1,3}[.)] )", re.MULTILINE)
 _BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "td", "blockquote", "dd"})
 _ASIDE = frozenset({"nav", "header", "footer", "aside", "form", "script", "style", "noscript"})
 
 # Ordered lists keep their numbers ("3. Preheat the oven"): trafilatura marks every item "- ".
 _NUMBERED = re.compile(r"\s*\d{1,3}[.)]\s")
+_OPENERS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
 # Inline elements inside prose that trafilatura would drop (<time>) or turn into a block (<q>).
 PROSE_INLINE = {"time": ("p", "li", "td"), "q": ("p", "li")}  # the tag, and the prose around it
 
@@ -60,7 +66,10 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
     for node in CAPTIONS(tree):
         if node.getparent() is not None:
             node.drop_tree()
-    for ordered in tree.iter("ol"):  # lxml's tag filter: far cheaper than an XPath walk
+    for item in tree.iter("li"):  # lxml's tag filter: far cheaper than an XPath walk
+        if item.text and item.text[:1].isspace():  # "<li>\n  March 16": one line, as shown
+            item.text = item.text.lstrip()
+    for ordered in tree.iter("ol"):
         _number_items(ordered)
     for node in list(tree.iter(*PROSE_INLINE)):
         if next(node.iterancestors(*PROSE_INLINE[node.tag]), None) is None:
@@ -72,40 +81,39 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 
 def _number_items(ordered: HtmlElement) -> None:
-    """Write each item's number before its text, as a browser shows it (`start`, `value`);
-    not when the item starts with a number of its own ("3) Shape it", a "1" badge)."""
-    number = _integer(ordered.get("start"), 1)
-    for item in ordered.iterchildren("li"):
+    """Write each item's number before its text, as a browser shows it (`start`, `value`,
+    `reversed`); not when the item starts with a number of its own ("3) Shape it", a "1"
+    badge)."""
+    items = list(ordered.iterchildren("li"))
+    step = -1 if ordered.get("reversed") is not None else 1
+    number = _integer(ordered.get("start"), len(items) if step < 0 else 1)
+    for item in items:
         number = _integer(item.get("value"), number)
-        opening = item.text_content()[:8]
-        if not _NUMBERED.match(opening) and not _starts_with(opening, number):
-            _write_first(item, f"{number}. ")
-        number += 1
+        if not _NUMBERED.match(item.text_content()[:8]) and not _own_number(item, number):
+            block = _opening_block(item)
+            target = item if block is None else block
+            target.text = f"{number}. {(target.text or '').lstrip()}"
+        number += step
 
 
-def _starts_with(text: str, number: int) -> bool:
-    digits = text.lstrip()
-    return digits.startswith(str(number)) and not digits[len(str(number)) :][:1].isdigit()
+def _own_number(item: HtmlElement, number: int) -> bool:
+    """Whether the item's first piece of text is its number alone (a badge the page prints)."""
+    first = next((text for text in item.itertext() if text.strip()), "")
+    return first.strip().rstrip(".):") == str(number)
 
 
-def _write_first(item: HtmlElement, label: str) -> None:
-    """`label` before the item's first words: in the block the item opens with (its heading or
-    paragraph), when its text starts there, so that number and words stay on one line."""
-    node = item
-    while not (node.text or "").strip() and (opening := _opening_child(node)) is not None:
-        node = opening
-    node.text = f"{label}{(node.text or '').lstrip()}"
-
-
-def _opening_child(node: HtmlElement) -> HtmlElement | None:
-    """The child element the node's words start in (empty ones before it skipped), or None when
-    they start in a child's tail."""
+def _opening_block(node: HtmlElement, block: HtmlElement | None = None) -> HtmlElement | None:
+    """The innermost heading or paragraph around an item's first words, or None when there is
+    none (its number then goes before the item's own text): number and words on one line.
+    A block that holds only the first words of another kind (a rating, a button) is not one."""
+    if (node.text or "").strip():
+        return block
     for child in node.iterchildren(Element):
         if child.text_content().strip():
-            return child
+            return _opening_block(child, child if child.tag in _OPENERS else block)
         if (child.tail or "").strip():
-            return None
-    return None
+            return block
+    return block
 
 
 def _integer(value: str | None, default: int) -> int:
@@ -180,7 +188,10 @@ def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions,
     if not _short(text, page, in_lists):
         return text
     shielded = shield_discarded(tree, page)
-    return text if shielded is None else _longer(text, _extract(shielded, url, options))
+    if shielded is None:
+        return text
+    again = _extract(shielded, url, options)
+    return _longer(text, again) if _adds_prose(text, again) else text
 
 
 def _longer(text: str, again: str) -> str:
@@ -188,17 +199,25 @@ def _longer(text: str, again: str) -> str:
     return again if len(again.split()) >= RECALL_GAIN * len(text.split()) else text
 
 
+def _adds_prose(text: str, again: str) -> bool:
+    """Whether most of what `again` adds to `text` is prose (lines of PROSE_WORDS words or more),
+    not the headlines and one-line teasers of a grid of other stories."""
+    before = set(text.split("\n"))
+    added = [len(line.split()) for line in again.split("\n") if line not in before]
+    prose = sum(words for words in added if words >= PROSE_WORDS)
+    return prose > 0 and prose >= PROSE_SHARE * sum(added)
+
+
 def shield_discarded(tree: HtmlElement, page: int) -> HtmlElement | None:
     """A copy of `tree` in which no container of over SHIELD_SHARE of the page's words is hit by
     trafilatura's discard rules (None when none is): they match class and id substrings, so a
     theme's "page1-footer" or "bard" wrapper around the story goes with its footers and bars.
-    Such a container loses its class and id.
+    Such a container, and one inside it, loses its class and id.
     """
     copied = deepcopy(tree)
     with shortcuts():
         hits = dict.fromkeys(node for find in xpaths.OVERALL_DISCARD_XPATH for node in find(copied))
-    outermost = (node for node in hits if not any(up in hits for up in node.iterancestors()))
-    big = [node for node in outermost if page_words(node)[0] > SHIELD_SHARE * page]
+    big = [node for node in hits if page_words(node)[0] > SHIELD_SHARE * page]
     for node in big:
         node.attrib.pop("class", None)
         node.attrib.pop("id", None)

@@ -61,26 +61,32 @@ def adopt_stray_roots(tree: HtmlElement) -> HtmlElement:
     if body is None:
         body = SubElement(tree, "body")
     for stray in strays:
+        _merge_attributes(tree, stray)
+        _append_text(body, stray.text)
         for child in list(stray):
             if child.tag in ("head", "body"):  # a second head or body: its content only
+                if child.tag == "body":
+                    _merge_attributes(body, child)
                 _append_text(body, child.text)
                 body.extend(child)
                 _append_text(body, child.tail)
             elif isinstance(child.tag, str):
                 body.append(child)
-        _append_text(body, stray.text)
     return tree
 
 
-def _append_text(parent: HtmlElement, text: str | None) -> None:
-    """Text after `parent`'s last child (or in it, when it has none)."""
-    if not text or not text.strip():
-        return
-    last = parent[-1] if len(parent) else None
-    if last is None:
-        parent.text = (parent.text or "") + text
-    else:
-        last.tail = (last.tail or "") + text
+def _merge_attributes(kept: HtmlElement, second: HtmlElement) -> None:
+    """A second <html> or <body> tag's attributes join the first's, as browsers merge them."""
+    for name, value in second.attrib.items():
+        if name not in kept.attrib:
+            kept.set(name, value)
+
+
+def _append_text(body: HtmlElement, text: str | None) -> None:
+    """Loose text after `body`'s content, as a paragraph of its own (trafilatura reads blocks;
+    a browser shows the text where it stands)."""
+    if text and text.strip():
+        SubElement(body, "p").text = text.strip()
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:
