@@ -277,15 +277,43 @@ WINTER_INTRO = (
 )
 
 
-def _winter_guide(wrapper_class: str) -> str:
-    """A guide whose list of venues sits in a theme's wrapper of the given class."""
+EXCERPTS = (
+    "Transit officials said on Monday that bus fares across the city would rise by ten cents "
+    "from the first of June, the first increase in six years, to close a budget gap.",
+    "A new bakery on Quay Street sold out of bread by nine on its first morning, and its owners "
+    "said they would hire two more bakers and open an hour earlier from next week.",
+)
+
+
+def _winter_guide(wrapper_class: str, venue: str = VENUE, related: bool = False) -> str:
+    """A guide whose list of venues sits in a theme's wrapper of the given class (with a box of
+    excerpts from other stories beside the list, inside the wrapper, when `related`)."""
     intro = "".join(f"<p>{line}</p>" for line in WINTER_INTRO)
-    venues = "".join(f"<h3>Venue {n}</h3><p>{VENUE.format(n=n)}</p>" for n in range(1, 9))
+    venues = "".join(f"<h3>Venue {n}</h3><p>{venue.format(n=n)}</p>" for n in range(1, 9))
+    posts = "".join(f"<div class='post'><h3>Other story</h3><p>{e}</p></div>" for e in EXCERPTS)
+    box = f"<div class='related-posts'><h2>Read next</h2>{posts}</div>" if related else ""
     return (
         f"<html><body><div class='intro'><h1>Where to eat this winter</h1>{intro}</div>"
-        f"<div class='{wrapper_class}'><div class='venues'>{venues}</div></div>"
+        f"<div class='{wrapper_class}'><div class='venues'>{venues}</div>{box}</div>"
         "<div class='site-footer'><p>About us</p></div></body></html>"
     )
+
+
+@pytest.mark.parametrize(
+    ("venue", "related"),
+    [
+        (VENUE.replace(" twice", ""), False),  # paragraphs of 29 words: prose still
+        (VENUE, True),  # other stories' excerpts beside the venues, in the same wrapper
+    ],
+)
+def test_the_shielded_wrapper_gives_the_story_and_only_the_story(venue: str, related: bool) -> None:
+    tree = load_html(_winter_guide("page1-footer", venue, related))
+    url, options = "https://x.example/winter", ExtractionOptions()
+    first = extract_body(tree, url, options)
+    again = read_again_if_short(tree, url, options, first)
+    assert again.count("The dining room at number") == 8
+    added = [line for line in again.split("\n") if line not in first.split("\n")]
+    assert all(line.startswith(("The dining room", "Venue")) for line in added), added
 
 
 def test_a_story_in_a_wrapper_the_discard_rules_hit_is_read_again_shielded() -> None:
@@ -334,6 +362,18 @@ def test_a_grid_of_other_stories_stays_out_though_the_story_looks_short() -> Non
     assert first.split("\n") == ["Library to close", *LIBRARY]
     assert shield_discarded(tree, page_words(tree)[0]) is not None  # the grid is big enough
     assert read_again_if_short(tree, url, options, first) == first  # but it is no prose
+
+
+def test_a_grid_of_excerpts_bigger_than_a_short_story_stays_out() -> None:
+    story = "".join(f"<p>{line}</p>" for line in LIBRARY[:2])
+    cards = "".join(f"<div class='card'><h3>Other story</h3><p>{e}</p></div>" for e in EXCERPTS)
+    tree = load_html(
+        f"<html><body><article><h1>Library to close</h1>{story}</article>"
+        f"<div class='related-stories'><h2>More from News</h2>{cards}</div></body></html>"
+    )
+    url, options = "https://x.example/library", ExtractionOptions()
+    first = extract_body(tree, url, options)
+    assert read_again_if_short(tree, url, options, first) == first
 
 
 def test_only_a_big_container_is_shielded() -> None:
@@ -411,7 +451,7 @@ GUIDE = """<html><body><article><h1>Renting a car</h1>
 <p>A rental car is easy to book and easy to overpay for, so read the small print first.</p>
 <ol><li><h3>Compare the offers</h3><p>Prices for the same car vary by a third from desk to desk.</p>
 </li><li><p></p><p>Check the fuel policy before you sign the contract at the desk.</p></li>
-<li><span class="badge">3</span> Photograph every scratch before you drive away.</li></ol>
+<li>3) Photograph every scratch before you drive away.</li></ol>
 <p>Return the car on time: most companies charge a full extra day for an hour late.</p>
 </article></body></html>"""
 
@@ -434,6 +474,38 @@ def test_numbers_count_down_and_a_statistic_is_not_an_items_number() -> None:
     assert "1. Quay Kitchen: fish from the morning boats, grilled over charcoal." in lines
 
 
+def test_a_list_of_bare_figures_is_numbered_and_a_nested_list_takes_the_number() -> None:
+    page = (
+        "<html><body><article><h1>Results</h1><p>The league published the weekend's results on "
+        "Sunday evening, with two of the three fixtures decided in the last minutes.</p>"
+        "<ol><li>1</li><li>2</li><li>7</li></ol><ol><li><ul><li>Harbour FC won at home</li></ul>"
+        "</li><li>Rovers drew away</li></ol><p>The next round is played on Saturday.</p>"
+        "</article></body></html>"
+    )
+    tree = prepare_tree(load_html(page))
+    lines = normalise_text(extract_body(tree, "https://x.example/r", ExtractionOptions()))
+    numbered = [line for line in lines.split("\n") if line[:1].isdigit()]
+    assert numbered[:3] == ["1. 1", "2. 2", "3. 7"]
+    assert "1. Harbour FC won at home" in lines.split("\n")
+    assert "2. Rovers drew away" in lines.split("\n")
+
+
+def test_badges_that_number_every_item_are_not_numbered_again() -> None:
+    items = "".join(
+        f"<li><span class='badge'>{n}</span> {step}</li>"
+        for n, step in enumerate(("Book early.", "Compare the desks.", "Check the fuel."), 1)
+    )
+    page = (
+        "<html><body><article><h1>Renting</h1><p>Three habits save money on every rental car, "
+        f"the consumer group said in its spring report on Monday.</p><ol>{items}</ol>"
+        "<p>Most desks open at seven, and the airport desks stay open all night.</p>"
+        "</article></body></html>"
+    )
+    tree = prepare_tree(load_html(page))
+    lines = normalise_text(extract_body(tree, "https://x.example/r", ExtractionOptions()))
+    assert "- 2 Compare the desks." in lines.split("\n")
+
+
 def test_an_items_number_stays_on_the_line_of_its_words() -> None:
     tree = prepare_tree(load_html(GUIDE))
     text = normalise_text(extract_body(tree, "https://x.example/car", ExtractionOptions()))
@@ -444,7 +516,7 @@ def test_an_items_number_stays_on_the_line_of_its_words() -> None:
     assert lines[start + 1 : start + 4] == [
         "1. Compare the offers Prices for the same car vary by a third from desk to desk.",
         "2. Check the fuel policy before you sign the contract at the desk.",  # after an empty <p>
-        "- 3 Photograph every scratch before you drive away.",  # its own number: not twice
+        "3) Photograph every scratch before you drive away.",  # its own number: not twice
     ]
     assert not [line for line in lines if line.strip("- ").rstrip(".").isdigit()]
 

@@ -84,8 +84,8 @@ def test_an_article_written_after_the_end_of_the_page_is_read() -> None:
 def test_loose_text_after_the_end_of_the_page_keeps_its_place() -> None:
     page = (
         "<html><body><nav>Home</nav></body></html>\n"
-        "<html lang='fr'><body class='single'>Le port rouvre ce matin. <p>La digue tient.</p>"
-        "</body></html>"
+        "<html lang='fr'><body class='single'>Le port <b>rouvre</b> ce matin. "
+        "<p>La digue tient.</p></body></html>"
     )
     tree = parse_html(page)
     assert tree is not None

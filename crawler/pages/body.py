@@ -34,20 +34,21 @@ CAPTIONS = XPath(
 #   clearly longer (it also takes in more boilerplate). On the labelled corpus this re-reads
 #   about one page in nine, and raises recall more than it costs precision.
 # A reading still short after that is tried once more with the containers that trafilatura's
-# discard rules hit shielded from them, when one holds over SHIELD_SHARE of the page's words:
-# the rules match class and id substrings ("bar" in "bard", "footer" in "page1-footer"), and a
-# theme's wrapper around the story can carry one. The shielded reading wins only when it is
-# clearly longer and at least PROSE_SHARE of what it adds is in lines of PROSE_WORDS words or
-# more: a grid of related stories (headlines, one-sentence teasers) is rightly discarded, even
-# when it makes the story look short. On the labelled corpus it changes three pages, each for
-# the better.
+# discard rules hit shielded from them, when one holds over SHIELD_SHARE of the page's words
+# and SHIELD_GAIN times as many as the reading so far: the rules match class and id substrings
+# ("bar" in "bard", "footer" in "page1-footer"), and a theme's wrapper around the story can
+# carry one. The shielded reading wins only when it is clearly longer and at least PROSE_SHARE
+# of what it adds is in lines of PROSE_WORDS words or more: a grid of related stories
+# (headlines, one-sentence teasers) is rightly discarded, even when it makes the story look
+# short. On the labelled corpus it changes three pages, each for the better.
 FLAT_MIN_WORDS = 100
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
 LIST_SHARE = 0.2
 RECALL_GAIN = 1.2
 SHIELD_SHARE = 0.2
-PROSE_WORDS = 30
+PROSE_WORDS = 20
+SHIELD_GAIN = 3
 PROSE_SHARE = 0.5
 _LIST_LINE = re.compile(r"^(?:[-•] |\d{1,3}[.)] )", re.MULTILINE)
 _BLOCKS = frozenset({"p", "li", "h2", "h3", "h4", "td", "blockquote", "dd"})
@@ -55,7 +56,7 @@ _ASIDE = frozenset({"nav", "header", "footer", "aside", "form", "script", "style
 
 # Ordered lists keep their numbers ("3. Preheat the oven"): trafilatura marks every item "- ".
 _NUMBERED = re.compile(r"\s*\d{1,3}[.)]\s")
-_OPENERS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6"})
+_OPENERS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "dt", "dd"})
 # Inline elements inside prose that trafilatura would drop (<time>) or turn into a block (<q>).
 PROSE_INLINE = {"time": ("p", "li", "td"), "q": ("p", "li")}  # the tag, and the prose around it
 
@@ -82,30 +83,36 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 def _number_items(ordered: HtmlElement) -> None:
     """Write each item's number before its text, as a browser shows it (`start`, `value`,
-    `reversed`); not when the item starts with a number of its own ("3) Shape it", a "1"
-    badge)."""
+    `reversed`); not when the item starts "3) ..." or every item's first text is its own number
+    alone (badges the page prints: "1", "2", ... in elements of their own)."""
     items = list(ordered.iterchildren("li"))
     step = -1 if ordered.get("reversed") is not None else 1
     number = _integer(ordered.get("start"), len(items) if step < 0 else 1)
+    numbers = []
     for item in items:
         number = _integer(item.get("value"), number)
-        if not _NUMBERED.match(item.text_content()[:8]) and not _own_number(item, number):
+        numbers.append(number)
+        number += step
+    if items and all(map(_own_number, items, numbers)):
+        return
+    for item, number in zip(items, numbers, strict=True):
+        if not _NUMBERED.match(item.text_content()[:8]):
             block = _opening_block(item)
             target = item if block is None else block
             target.text = f"{number}. {(target.text or '').lstrip()}"
-        number += step
 
 
 def _own_number(item: HtmlElement, number: int) -> bool:
-    """Whether the item's first piece of text is its number alone (a badge the page prints)."""
+    """Whether the item's first piece of text is its number alone."""
     first = next((text for text in item.itertext() if text.strip()), "")
     return first.strip().rstrip(".):") == str(number)
 
 
 def _opening_block(node: HtmlElement, block: HtmlElement | None = None) -> HtmlElement | None:
-    """The innermost heading or paragraph around an item's first words, or None when there is
-    none (its number then goes before the item's own text): number and words on one line.
-    A block that holds only the first words of another kind (a rating, a button) is not one."""
+    """The innermost heading, paragraph or nested list item around an item's first words, or
+    None when there is none (its number then goes before the item's own text): number and words
+    on one line. A block of another kind (a rating, a button) is not one: trafilatura may drop
+    it, and the number with it."""
     if (node.text or "").strip():
         return block
     for child in node.iterchildren(Element):
@@ -187,7 +194,7 @@ def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions,
     text = _longer(text, _extract(tree, url, _recall(options)))
     if not _short(text, page, in_lists):
         return text
-    shielded = shield_discarded(tree, page)
+    shielded = shield_discarded(tree, page, len(text.split()))
     if shielded is None:
         return text
     again = _extract(shielded, url, options)
@@ -208,20 +215,34 @@ def _adds_prose(text: str, again: str) -> bool:
     return prose > 0 and prose >= PROSE_SHARE * sum(added)
 
 
-def shield_discarded(tree: HtmlElement, page: int) -> HtmlElement | None:
-    """A copy of `tree` in which no container of over SHIELD_SHARE of the page's words is hit by
-    trafilatura's discard rules (None when none is): they match class and id substrings, so a
-    theme's "page1-footer" or "bard" wrapper around the story goes with its footers and bars.
-    Such a container, and one inside it, loses its class and id.
+def shield_discarded(tree: HtmlElement, page: int, read: int = 0) -> HtmlElement | None:
+    """A copy of `tree` in which no container hit by trafilatura's discard rules holds over
+    SHIELD_SHARE of the page's words and SHIELD_GAIN times the `read` words of the reading so
+    far (None when none does): the rules match class and id substrings, so a theme's
+    "page1-footer" or "bard" wrapper around the story goes with its footers and bars. Such a
+    container loses its class and id, and so does a hit inside it that holds most of its words
+    (a wrapper in the wrapper); a smaller box inside it (related posts) keeps them.
     """
     copied = deepcopy(tree)
     with shortcuts():
         hits = dict.fromkeys(node for find in xpaths.OVERALL_DISCARD_XPATH for node in find(copied))
-    big = [node for node in hits if page_words(node)[0] > SHIELD_SHARE * page]
-    for node in big:
+    words = {node: page_words(node)[0] for node in hits}
+    least = max(SHIELD_SHARE * page, SHIELD_GAIN * read)
+    outermost = [
+        node
+        for node in hits
+        if words[node] > least and not any(up in hits for up in node.iterancestors())
+    ]
+    shielded = [
+        inner
+        for outer in outermost
+        for inner in (outer, *(node for node in hits if outer in node.iterancestors()))
+        if inner is outer or words[inner] > words[outer] / 2
+    ]
+    for node in shielded:
         node.attrib.pop("class", None)
         node.attrib.pop("id", None)
-    return copied if big else None
+    return copied if shielded else None
 
 
 def _short(text: str, page: int, in_lists: int) -> bool:

@@ -28,6 +28,11 @@ HTML_PARSER = HTMLParser(
     remove_comments=True,
     remove_pis=True,
 )
+# Elements that sit inside a line of text rather than start a block of their own.
+INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "i", "img", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
+})  # fmt: skip
 HTML_PARSER.set_element_class_lookup(
     ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
@@ -62,17 +67,36 @@ def adopt_stray_roots(tree: HtmlElement) -> HtmlElement:
         body = SubElement(tree, "body")
     for stray in strays:
         _merge_attributes(tree, stray)
-        _append_text(body, stray.text)
-        for child in list(stray):
-            if child.tag in ("head", "body"):  # a second head or body: its content only
-                if child.tag == "body":
-                    _merge_attributes(body, child)
-                _append_text(body, child.text)
-                body.extend(child)
-                _append_text(body, child.tail)
-            elif isinstance(child.tag, str):
-                body.append(child)
+        _move_content(stray, body)
     return tree
+
+
+def _move_content(source: HtmlElement, body: HtmlElement) -> None:
+    """`source`'s text and elements to the end of `body`: a second head's or body's content in
+    place of the tag, loose text with the inline elements after it as a paragraph."""
+    loose = _loose_paragraph(body, source.text)
+    for child in list(source):
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag in ("head", "body"):
+            if child.tag == "body":
+                _merge_attributes(body, child)
+            _move_content(child, body)
+            loose = _loose_paragraph(body, child.tail)
+        elif loose is not None and child.tag in INLINE:
+            loose.append(child)  # its tail with it
+        else:
+            body.append(child)
+            loose = None
+
+
+def _loose_paragraph(body: HtmlElement, text: str | None) -> HtmlElement | None:
+    """A new paragraph at the end of `body` holding loose text, or None when there is none."""
+    if not text or not text.strip():
+        return None
+    paragraph = SubElement(body, "p")
+    paragraph.text = text.lstrip()
+    return paragraph
 
 
 def _merge_attributes(kept: HtmlElement, second: HtmlElement) -> None:
@@ -80,13 +104,6 @@ def _merge_attributes(kept: HtmlElement, second: HtmlElement) -> None:
     for name, value in second.attrib.items():
         if name not in kept.attrib:
             kept.set(name, value)
-
-
-def _append_text(body: HtmlElement, text: str | None) -> None:
-    """Loose text after `body`'s content, as a paragraph of its own (trafilatura reads blocks;
-    a browser shows the text where it stands)."""
-    if text and text.strip():
-        SubElement(body, "p").text = text.strip()
 
 
 def _parse(html: str | bytes) -> HtmlElement | None:
