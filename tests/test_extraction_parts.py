@@ -474,20 +474,35 @@ def test_numbers_count_down_and_a_statistic_is_not_an_items_number() -> None:
     assert "1. Quay Kitchen: fish from the morning boats, grilled over charcoal." in lines
 
 
-def test_a_list_of_bare_figures_is_numbered_and_a_nested_list_takes_the_number() -> None:
-    page = (
-        "<html><body><article><h1>Results</h1><p>The league published the weekend's results on "
-        "Sunday evening, with two of the three fixtures decided in the last minutes.</p>"
-        "<ol><li>1</li><li>2</li><li>7</li></ol><ol><li><ul><li>Harbour FC won at home</li></ul>"
-        "</li><li>Rovers drew away</li></ol><p>The next round is played on Saturday.</p>"
+def _article(headline: str, lead: str, middle: str, tail: str) -> str:
+    return (
+        f"<html><body><article><h1>{headline}</h1><p>{lead}</p>{middle}<p>{tail}</p>"
         "</article></body></html>"
     )
+
+
+def _read_lines(page: str) -> list[str]:
+    """The page's body as our reading gives it before the line rules: prepared, normalised."""
     tree = prepare_tree(load_html(page))
-    lines = normalise_text(extract_body(tree, "https://x.example/r", ExtractionOptions()))
-    numbered = [line for line in lines.split("\n") if line[:1].isdigit()]
-    assert numbered[:3] == ["1. 1", "2. 2", "3. 7"]
-    assert "1. Harbour FC won at home" in lines.split("\n")
-    assert "2. Rovers drew away" in lines.split("\n")
+    return normalise_text(extract_body(tree, "https://x.example/a", ExtractionOptions())).split(
+        "\n"
+    )
+
+
+def test_a_list_of_bare_figures_is_numbered_and_a_nested_list_takes_the_number() -> None:
+    lines = _read_lines(
+        _article(
+            "Results",
+            "The league published the weekend's results on Sunday evening, with two of the three "
+            "fixtures decided in the last minutes.",
+            "<ol><li>1</li><li>2</li><li>7</li></ol><ol><li><ul><li>Harbour FC won at home</li>"
+            "</ul></li><li>Rovers drew away</li></ol>",
+            "The next round is played on Saturday.",
+        )
+    )
+    assert [line for line in lines if line[:1].isdigit()][:3] == ["1. 1", "2. 2", "3. 7"]
+    assert "1. Harbour FC won at home" in lines
+    assert "2. Rovers drew away" in lines
 
 
 def test_badges_that_number_every_item_are_not_numbered_again() -> None:
@@ -495,15 +510,11 @@ def test_badges_that_number_every_item_are_not_numbered_again() -> None:
         f"<li><span class='badge'>{n}</span> {step}</li>"
         for n, step in enumerate(("Book early.", "Compare the desks.", "Check the fuel."), 1)
     )
-    page = (
-        "<html><body><article><h1>Renting</h1><p>Three habits save money on every rental car, "
-        f"the consumer group said in its spring report on Monday.</p><ol>{items}</ol>"
-        "<p>Most desks open at seven, and the airport desks stay open all night.</p>"
-        "</article></body></html>"
+    lead = "Three habits save money on every rental car, the consumer group said on Monday."
+    tail = "Most desks open at seven, and the airport desks stay open all night."
+    assert "- 2 Compare the desks." in _read_lines(
+        _article("Renting", lead, f"<ol>{items}</ol>", tail)
     )
-    tree = prepare_tree(load_html(page))
-    lines = normalise_text(extract_body(tree, "https://x.example/r", ExtractionOptions()))
-    assert "- 2 Compare the desks." in lines.split("\n")
 
 
 def test_an_items_number_stays_on_the_line_of_its_words() -> None:
@@ -532,15 +543,9 @@ def test_an_items_words_on_a_new_line_inside_it_stay_on_the_bullets_line() -> No
     items = "".join(
         SUMMIT.format(day=day, name=name) for day, name in ((16, "Dock Days"), (17, "Port Forum"))
     )
-    page = (
-        "<html><body><article><h1>Summits</h1><p>Two meetings are planned for the spring in "
-        f"the harbour district, the organisers said on Monday.</p><ul>{items}</ul>"
-        "<p>Harbour FC</p><p>2</p><p>-</p><p>1</p><p>Rovers, the match report added.</p>"
-        "</article></body></html>"
-    )
-    tree = prepare_tree(load_html(page))
-    text = normalise_text(extract_body(tree, "https://x.example/summits", ExtractionOptions()))
-    lines = text.split("\n")
+    lead = "Two meetings are planned for the spring in the harbour district, the organisers said."
+    scores = "<p>Harbour FC</p><p>2</p><p>-</p><p>1</p>"
+    lines = _read_lines(_article("Summits", lead, f"<ul>{items}</ul>{scores}", "Rovers, it added."))
     assert [line[:29] for line in lines if line.startswith("-")] == [
         "- March 16, 2026 Dock Days Do",
         "- March 17, 2026 Port Forum P",
