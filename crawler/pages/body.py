@@ -223,26 +223,31 @@ def shield_discarded(tree: HtmlElement, page: int, read: int = 0) -> HtmlElement
     container loses its class and id, and so does a hit inside it that holds most of its words
     (a wrapper in the wrapper); a smaller box inside it (related posts) keeps them.
     """
-    copied = deepcopy(tree)
-    with shortcuts():
-        hits = dict.fromkeys(node for find in xpaths.OVERALL_DISCARD_XPATH for node in find(copied))
-    words = {node: page_words(node)[0] for node in hits}
     least = max(SHIELD_SHARE * page, SHIELD_GAIN * read)
+    if least >= page:  # no container holds more than the page
+        return None
+    with shortcuts():
+        hits = dict.fromkeys(node for find in xpaths.OVERALL_DISCARD_XPATH for node in find(tree))
+    words = {node: page_words(node)[0] for node in hits}
     outermost = [
         node
         for node in hits
         if words[node] > least and not any(up in hits for up in node.iterancestors())
     ]
-    shielded = [
+    shielded = {
         inner
         for outer in outermost
         for inner in (outer, *(node for node in hits if outer in node.iterancestors()))
         if inner is outer or words[inner] > words[outer] / 2
-    ]
-    for node in shielded:
-        node.attrib.pop("class", None)
-        node.attrib.pop("id", None)
-    return copied if shielded else None
+    }
+    if not shielded:
+        return None
+    copied = deepcopy(tree)  # the same nodes in the same order: the twins are found by walking
+    for node, twin in zip(tree.iter(), copied.iter(), strict=True):
+        if node in shielded:
+            twin.attrib.pop("class", None)
+            twin.attrib.pop("id", None)
+    return copied
 
 
 def _short(text: str, page: int, in_lists: int) -> bool:
