@@ -62,8 +62,8 @@ PROSE_INLINE = {"time": ("p", "li", "td"), "q": ("p", "li")}  # the tag, and the
 
 
 def prepare_tree(tree: HtmlElement) -> HtmlElement:
-    """Remove captions, number ordered lists' items and unwrap prose's <time> and <q> (mutates
-    `tree`, returns it)."""
+    """Remove captions, start list items' text at their first word, number ordered lists' items
+    and unwrap prose's <time> and <q> (mutates `tree`, returns it)."""
     for node in CAPTIONS(tree):
         if node.getparent() is not None:
             node.drop_tree()
