@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 from sqlalchemy import Engine, func, select, text
@@ -116,7 +117,7 @@ def follow_story(
     """Report runs as they end; edit the article after the first; True once the edit is archived."""
     story = Story()
     deadline = time.monotonic() + STORY_DEADLINE_SECONDS
-    while time.monotonic() < deadline and worker.poll() is None:
+    while time.monotonic() < deadline and worker.poll() is None and not INTERRUPTS.count:
         for line in _new_run_lines(engine, story):
             say(f"[{time.monotonic() - started:5.1f}s] {line}")
         if story.finished and not story.edited:
@@ -159,19 +160,52 @@ def _versions(engine: Engine, site: DemoSite) -> int:
     return int(count or 0)
 
 
+class Interrupts:
+    """The stop signals the demo has had (Ctrl-C, SIGTERM, SIGHUP), counted by its handler.
+
+    The handler raises KeyboardInterrupt to break off what the demo is doing, but Python prints
+    and ignores an exception raised while it runs a garbage-collection callback, and a Ctrl-C
+    can land there. So the count is what decides, and the handler itself sends the worker its
+    second SIGTERM: a second Ctrl-C stops the worker at once even when its exception is lost.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.worker: subprocess.Popen[bytes] | None = None
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.count += 1
+        if self.count >= 2 and self.worker is not None:
+            _signal(self.worker, signal.SIGTERM)  # the worker's "second signal": stop at once
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+INTERRUPTS = Interrupts()
+
+
+def quiet_lost_interrupts(unraisable: sys.UnraisableHookArgs) -> None:
+    """sys.unraisablehook for the demo: a KeyboardInterrupt Python swallowed is not an error to
+    print (INTERRUPTS counted its signal); anything else is printed as usual."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+
+
 def stop_worker(worker: subprocess.Popen[bytes]) -> int:
     """SIGTERM, as systemd or Docker would send; the worker's exit status.
 
-    A second Ctrl-C while the worker drains sends it a second SIGTERM: the worker then stops
-    its crawls at once (their process groups: SIGTERM, then SIGKILL) and exits.
+    A second Ctrl-C while the worker drains sends it a second SIGTERM (see Interrupts): the
+    worker then stops its crawls at once (their process groups: SIGTERM, then SIGKILL) and
+    exits; KeyboardInterrupt then tells the caller.
     """
     _signal(worker, signal.SIGTERM)
     try:
-        return _wait(worker)
+        code = _wait(worker)
     except KeyboardInterrupt:
-        _signal(worker, signal.SIGTERM)  # the worker's "second signal": stop at once
         _wait(worker)
         raise
+    if INTERRUPTS.count >= 2:  # a second signal whose KeyboardInterrupt Python swallowed
+        raise KeyboardInterrupt("a second stop signal")
+    return code
 
 
 def _wait(worker: subprocess.Popen[bytes]) -> int:
@@ -203,13 +237,16 @@ def run_demo(directory: Path, port: int, say: Say) -> DemoResult:
         _introduce(site, archive, directory, say)
         started = time.monotonic()
         worker, stderr = start_worker(url, directory)
+        INTERRUPTS.worker = worker
         complete = interrupted = False
         try:
             complete = follow_story(engine, site, worker, say, started)
+            interrupted = bool(INTERRUPTS.count)  # its KeyboardInterrupt may have been lost
         except KeyboardInterrupt:
             interrupted = True
-            say(f"[{time.monotonic() - started:5.1f}s] interrupted: stopping the worker")
         finally:
+            if interrupted:
+                say(f"[{time.monotonic() - started:5.1f}s] interrupted: stopping the worker")
             code = stop_worker(worker)
             elapsed = time.monotonic() - started
             say(f"[{elapsed:5.1f}s] worker stopped (SIGTERM), exit status {code}")

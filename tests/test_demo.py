@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -9,12 +10,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+import weakref
 from pathlib import Path
 
 import pytest
 from alembic import command
 
-from scheduler.demo import prepare_archive
+from scheduler.demo import Interrupts, prepare_archive, quiet_lost_interrupts, stop_worker
 from scheduler.demo_server import BOILERPLATE, DemoSite
 from store.db import alembic_config, open_archive, transaction
 from store.sources import add_source
@@ -183,3 +185,55 @@ def test_demo_replaces_an_older_demo_and_refuses_a_file_that_is_no_archive(
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is not a demo archive (file is not a database)" in result.stderr
     assert junk.read_text() == "hello"  # kept
+
+
+def _sleeper() -> subprocess.Popen[bytes]:
+    """A stand-in worker that exits 0 on its first SIGTERM."""
+    script = (
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
+        "time.sleep(60)"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script])
+    time.sleep(0.3)  # its handler is in place
+    return process
+
+
+def test_a_second_signal_stops_the_worker_even_when_its_exception_is_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    interrupts = Interrupts()
+    monkeypatch.setattr("scheduler.demo.INTERRUPTS", interrupts)
+    worker = _sleeper()
+    interrupts.worker = worker
+    with pytest.raises(KeyboardInterrupt):
+        interrupts.handle(signal.SIGINT, None)
+    assert worker.poll() is None  # the first signal leaves the worker to the demo's stop
+    with contextlib.suppress(KeyboardInterrupt):  # raised where Python ignores it
+        interrupts.handle(signal.SIGINT, None)
+    assert worker.wait(timeout=10) == 0  # the handler itself sent the worker's SIGTERM
+    with pytest.raises(KeyboardInterrupt):  # and the stop still reports "at once"
+        stop_worker(worker)
+
+
+def test_a_lost_interrupt_is_not_printed_as_an_error(capsys: pytest.CaptureFixture[str]) -> None:
+    class Held:
+        pass
+
+    def interrupted(_: object) -> None:
+        raise KeyboardInterrupt
+
+    def failed(_: object) -> None:
+        raise ValueError("a real error")
+
+    previous, sys.unraisablehook = sys.unraisablehook, quiet_lost_interrupts
+    try:
+        for callback in (interrupted, failed):
+            held = Held()
+            _ref = weakref.ref(held, callback)
+            del held  # the callback runs now, and its exception is "ignored"
+    finally:
+        sys.unraisablehook = previous
+    err = capsys.readouterr().err
+    assert "KeyboardInterrupt" not in err
+    assert "ValueError: a real error" in err

@@ -5,11 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from types import FrameType
 
 import click
 
-from scheduler.demo import DemoError, run_demo
+from scheduler.demo import INTERRUPTS, DemoError, quiet_lost_interrupts, run_demo
 
 INTERRUPTED = 130  # a shell's status for a command stopped by Ctrl-C (128 + SIGINT)
 
@@ -38,8 +37,11 @@ def demo(directory: Path, port: int) -> None:
     corrected, then shows the crawl runs, the articles, that article's history and diff, and
     a SQL query. The archive is kept (in DIR) so you can go on querying it.
     """
-    for stop in (signal.SIGTERM, signal.SIGHUP):  # the worker runs in its own session: a
-        signal.signal(stop, _interrupt)  # closed terminal or a kill stops it through the demo
+    # The worker runs in its own session: a Ctrl-C, a closed terminal or a kill stops it through
+    # the demo, once gracefully, at once on a second signal.
+    for stop in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, INTERRUPTS.handle)
+    sys.unraisablehook = quiet_lost_interrupts
     try:
         result = run_demo(directory, port, click.echo)
     except DemoError as exc:
@@ -55,7 +57,3 @@ def demo(directory: Path, port: int) -> None:
     if not result.complete:
         click.echo("error: the demo did not complete (see the worker's log above)", err=True)
         sys.exit(1)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
