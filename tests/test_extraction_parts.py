@@ -431,10 +431,22 @@ RECIPE = """<html><body><article><h1>Bread</h1>
 </article></body></html>"""
 
 
+def _article(headline: str, lead: str, middle: str, tail: str) -> str:
+    return (
+        f"<html><body><article><h1>{headline}</h1><p>{lead}</p>{middle}<p>{tail}</p>"
+        "</article></body></html>"
+    )
+
+
+def _read_lines(page: str) -> list[str]:
+    """The page's body as our reading gives it before the line rules: prepared, normalised."""
+    tree = prepare_tree(load_html(page))
+    text = normalise_text(extract_body(tree, "https://x.example/a", ExtractionOptions()))
+    return text.split("\n")
+
+
 def test_ordered_list_items_keep_their_numbers() -> None:
-    tree = prepare_tree(load_html(RECIPE))
-    text = normalise_text(extract_body(tree, "https://x.example/bread", ExtractionOptions()))
-    lines = text.split("\n")
+    lines = _read_lines(RECIPE)
     start = lines.index("1. Mix the flour and water.")
     assert lines[start : start + 7] == [
         "1. Mix the flour and water.",
@@ -466,27 +478,10 @@ RANKING = """<html><body><article><h1>Where to eat</h1>
 
 
 def test_numbers_count_down_and_a_statistic_is_not_an_items_number() -> None:
-    tree = prepare_tree(load_html(RANKING))
-    text = normalise_text(extract_body(tree, "https://x.example/eat", ExtractionOptions()))
-    lines = text.split("\n")
+    lines = _read_lines(RANKING)
     assert any(line.startswith("3. ") and "Casa Lucia" in line for line in lines)
     assert "2. 1,000 covers a week make the Blue Door the busiest room in town." in lines
     assert "1. Quay Kitchen: fish from the morning boats, grilled over charcoal." in lines
-
-
-def _article(headline: str, lead: str, middle: str, tail: str) -> str:
-    return (
-        f"<html><body><article><h1>{headline}</h1><p>{lead}</p>{middle}<p>{tail}</p>"
-        "</article></body></html>"
-    )
-
-
-def _read_lines(page: str) -> list[str]:
-    """The page's body as our reading gives it before the line rules: prepared, normalised."""
-    tree = prepare_tree(load_html(page))
-    return normalise_text(extract_body(tree, "https://x.example/a", ExtractionOptions())).split(
-        "\n"
-    )
 
 
 def test_a_list_of_bare_figures_is_numbered_and_a_nested_list_takes_the_number() -> None:
@@ -518,9 +513,7 @@ def test_badges_that_number_every_item_are_not_numbered_again() -> None:
 
 
 def test_an_items_number_stays_on_the_line_of_its_words() -> None:
-    tree = prepare_tree(load_html(GUIDE))
-    text = normalise_text(extract_body(tree, "https://x.example/car", ExtractionOptions()))
-    lines = text.split("\n")
+    lines = _read_lines(GUIDE)
     start = lines.index(
         "A rental car is easy to book and easy to overpay for, so read the small print first."
     )

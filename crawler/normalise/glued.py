@@ -28,6 +28,7 @@ TAIL_RULES = frozenset({"affiliate-disclosure", "dateline", "image-credit"})
 # skip the full match. Keep it in step with TAIL_RULES.
 _NOTICE_WORDS = ("commission", "affiliate", "associate", "compensat", "disclos", "©")
 _CREDIT_WORDS = ("photo", "image", "picture", "illustration", "credit", "courtesy")
+_CUE_WORDS = (*_NOTICE_WORDS, *_CREDIT_WORDS)
 _DIGIT = re.compile(r"\d")
 # the start of a line's last piece: after a sentence end, or after a separator between items
 _TAIL_START = re.compile(r"(?:[.!?…][\"”’)]?|\s[|→•])\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -100,7 +101,7 @@ def _may_be_notice(tail: str) -> bool:
     if _DIGIT.search(tail):
         return True
     folded = tail.casefold()
-    return any(word in folded for word in (*_NOTICE_WORDS, *_CREDIT_WORDS))
+    return any(word in folded for word in _CUE_WORDS)
 
 
 def _without_lead(line: str, drop: Matcher, removed: Counter[str]) -> str:

@@ -234,11 +234,11 @@ def shield_discarded(tree: HtmlElement, page: int, read: int = 0) -> HtmlElement
         for node in hits
         if words[node] > least and not any(up in hits for up in node.iterancestors())
     ]
-    shielded = {
+    shielded = set(outermost) | {
         inner
         for outer in outermost
-        for inner in (outer, *(node for node in hits if outer in node.iterancestors()))
-        if inner is outer or words[inner] > words[outer] / 2
+        for inner in hits
+        if words[inner] > words[outer] / 2 and outer in inner.iterancestors()
     }
     if not shielded:
         return None
