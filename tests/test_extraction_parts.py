@@ -58,6 +58,54 @@ def test_real_latin1_page_still_decodes_as_declared() -> None:
     assert "Café crème" in decode_html(page)
 
 
+NBSP = "\xa0"
+
+
+def _twice(text: str) -> str:
+    """`text` as a page shows it after its UTF-8 was taken for Latin-1 and encoded again."""
+    return text.encode("utf-8").decode("latin-1")
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="utf-8">', '<meta charset="iso-8859-1">', ""])
+def test_text_encoded_twice_is_mended(meta: str) -> None:
+    story = f"<p>That{_twice('’')}s the debt{_twice('—')}nearly seven in ten{_twice(NBSP)}homes."
+    page = f"<html><head>{meta}</head><body><h1>Caf{_twice('é')}</h1>{story}</p></body></html>"
+    text = decode_html(page.encode("utf-8"))
+    assert "That’s the debt—nearly seven in ten\xa0homes." in text
+    assert "<h1>Café</h1>" in text
+    assert "â" not in text and "Ã" not in text
+
+
+def test_only_text_encoded_twice_is_mended_beside_correct_text() -> None:
+    # One quote encoded twice in a Portuguese story; its capitals stay as written.
+    story = f"<p>{_twice('“Não há acordo”')}, disse. Votada AMANHÃ NA CÂMARA; XÃ HỘI.</p>"
+    text = decode_html(f'<meta charset="utf-8">{story}'.encode())
+    assert "<p>“Não há acordo”, disse. Votada AMANHÃ NA CÂMARA; XÃ HỘI.</p>" in text
+
+
+def test_text_encoded_once_is_left_alone() -> None:
+    # Latin capitals with accents before punctuation, as real text may hold them: no C1 control
+    # character, so nothing is taken for text encoded twice.
+    page = '<meta charset="utf-8"><p>ÂÎ — « Ã » Ñ¡ and “quotes”</p>'.encode()
+    assert "<p>ÂÎ — « Ã » Ñ¡ and “quotes”</p>" in decode_html(page)
+
+
+def test_a_reading_of_a_page_encoded_twice_has_its_words_whole() -> None:
+    from crawler.reading import read_article
+
+    words = (
+        "Every year unplanned vet visits push households to the brink, and that’s not budgeting—"
+        "it’s crisis financing. "
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><title>Costs</title></head><body><article>'
+        + "".join(f"<p>{_twice(words * 3)}</p>" for _ in range(4))
+        + "</article></body></html>"
+    ).encode("utf-8")
+    text = read_article("https://pets.example/research/costs", page).text
+    assert "that’s not budgeting—it’s crisis financing" in text
+
+
 @pytest.mark.parametrize(
     ("raw", "names"),
     [

@@ -1,5 +1,6 @@
 """Parsing: the tree trafilatura's load_html would give (what follows `</html>` moved into the
-body), its elements made without Python calls."""
+body; a <main> that libxml2 nests into a menu moved out of it), its elements made without
+Python calls."""
 
 from __future__ import annotations
 
@@ -95,3 +96,73 @@ def test_loose_text_after_the_end_of_the_page_keeps_its_place() -> None:
         "La digue tient.",
     ]
     assert tree.get("lang") == "fr" and body.get("class") == "single"  # merged, as browsers do
+
+
+# A menu item whose dropdown <div> is closed only by the item's </li>: browsers close the div
+# there, libxml2 ignores the </li> and puts the rest of the page (the story) inside the menu.
+UNCLOSED_MENU = """<!DOCTYPE html><html lang="en"><head><title>Tax changes</title></head><body>
+<header><nav><ul class="menu">
+<li class="menu-item"><div class="dropdown"><a href="/taxes/">Taxes</a>
+<ul class="sub"><li><a href="/taxes/credits/">Credits</a></li></ul>
+</li>
+<li class="menu-item"><a href="/about/">About</a></li>
+</ul></nav></header>
+<main id="content"><article class="post"><h1>What changes for this year's tax return</h1>
+<p>Several deductions change this year, and most households will notice at least one of them
+when they prepare their return in the spring.</p>
+<p>The standard deduction rises again, which means fewer filers will find it worth itemising,
+and the credit for dependants is paid out under new income limits.</p>
+<p>Filers who work for themselves should keep receipts for the whole year, since the rules for
+home offices and vehicles were rewritten as well.</p>
+</article></main><footer>Tax Blog, 2 Ledger Lane</footer></body></html>"""
+
+
+def test_a_main_nested_into_a_menu_is_moved_out_of_it() -> None:
+    theirs = load_html(UNCLOSED_MENU)
+    assert theirs is not None
+    assert theirs.find(".//nav//main") is not None  # libxml2's tree: the story in the menu
+    tree = parse_html(UNCLOSED_MENU)
+    assert tree is not None
+    main = tree.find(".//main")
+    assert [up.tag for up in main.iterancestors()] == ["header", "body", "html"]
+    assert main.getprevious().tag == "nav"
+    assert tree.find(".//nav//main") is None and len(tree.findall(".//main")) == 1
+    assert [link.text for link in tree.find(".//nav").iter("a")] == ["Taxes", "Credits", "About"]
+
+
+def test_a_main_keeps_the_text_around_it_in_place() -> None:
+    tree = parse_html(
+        "<html><body><ul><li><p>Menu</p><main><p>Story</p></main> after</li></ul></body></html>"
+    )
+    assert tree is not None
+    assert [child.tag for child in tree.find("body")] == ["ul", "main"]
+    assert " ".join(tree.find(".//li").text_content().split()) == "Menu after"
+    assert tree.find(".//main").tail is None
+
+
+# A link left open in the broken menu: a browser would reopen it around every later paragraph,
+# and trafilatura would then drop the story's lists as link lists.
+OPEN_LINK_MENU = UNCLOSED_MENU.replace(
+    '<a href="/about/">About</a>', '<a href="/about/">About'
+).replace(
+    "</article>",
+    "<ul><li>Keep receipts for the home office.</li><li>Log the miles driven for work.</li>"
+    "<li>Note the dates of large purchases.</li></ul></article>",
+)
+
+
+def test_a_link_left_open_in_the_menu_does_not_swallow_the_story() -> None:
+    from crawler.reading import read_article
+
+    text = read_article("https://taxes.example/2026/changes/", OPEN_LINK_MENU).text
+    assert text.startswith("Several deductions change this year")
+    assert "- Log the miles driven for work." in text
+
+
+def test_a_story_nested_into_its_menu_is_read() -> None:
+    from crawler.reading import read_article
+
+    text = read_article("https://taxes.example/2026/changes/", UNCLOSED_MENU).text
+    assert text.startswith("Several deductions change this year")
+    assert "home offices and vehicles were rewritten" in text
+    assert "Ledger Lane" not in text

@@ -4,8 +4,15 @@ lxml.html's parser asks a Python function for the class of every element proxy i
 5,500 per page, through trafilatura's cleaning passes): a quarter of all Python calls of a
 reading. A default class lookup gives every element `HtmlElement` from C, which is all
 trafilatura and our page objects use (no form or label helpers). The repairs and the rejection
-of non-HTML are trafilatura's own, so the tree is the one its `load_html` would give, with one
-repair more: what a page writes after `</html>` is in its `<body>`, where a browser shows it.
+of non-HTML are trafilatura's own, so the tree is the one its `load_html` would give, with two
+repairs more. What a page writes after `</html>` is in its `<body>`, where a browser shows it.
+And libxml2 does not build the tree a browser builds from broken markup: it ignores a `</li>` while
+a `<div>` opened inside the item is still open, and then the rest of the page (the story
+included) ends up inside the menu item, which trafilatura throws away with the menu. A `<main>`
+inside a menu, list, footer or aside (where HTML never lets one be) is the mark of such a
+tree: it is moved out, next to the outermost of them, where the extractor sees it. The rest of
+the tree stays as libxml2 built it (a browser's own tree would also move the footer out, and
+reopen a link left open in the menu around every later paragraph).
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ INLINE = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "i", "img", "kbd",
     "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
 })  # fmt: skip
+# Where a browser never puts a <main>, and trafilatura throws away what they hold; libxml2 puts it
+# there after markup it does not close as HTML says.
+MISPLACED_MAIN = frozenset({"nav", "menu", "ul", "ol", "li", "footer", "aside"})
 HTML_PARSER.set_element_class_lookup(
     ElementDefaultClassLookup(
         element=HtmlElement, comment=HtmlComment, pi=HtmlProcessingInstruction, entity=HtmlEntity
@@ -49,7 +59,30 @@ def parse_html(html: str) -> HtmlElement | None:
         tree = _parse(html.encode("utf8", "surrogatepass"))
     if tree is None or (is_dubious_html(beginning) and len(tree) < 2):
         return None
-    return adopt_stray_roots(tree)
+    return lift_misplaced_main(adopt_stray_roots(tree))
+
+
+def lift_misplaced_main(tree: HtmlElement) -> HtmlElement:
+    """`tree` with each <main> that sits in a menu, list, footer or aside moved out, next to
+    the outermost of them (mutated, returned); its tail text stays where it was."""
+    for main in list(tree.iter("main")):
+        misplaced = [up for up in main.iterancestors() if up.tag in MISPLACED_MAIN]
+        if misplaced:
+            _keep_tail(main)
+            misplaced[-1].addnext(main)
+    return tree
+
+
+def _keep_tail(node: HtmlElement) -> None:
+    """`node`'s tail text joined to what precedes it, so that moving `node` leaves it in place."""
+    if not node.tail:
+        return
+    previous, parent = node.getprevious(), node.getparent()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + node.tail
+    elif parent is not None:
+        parent.text = (parent.text or "") + node.tail
+    node.tail = None
 
 
 def adopt_stray_roots(tree: HtmlElement) -> HtmlElement:
