@@ -23,6 +23,14 @@ ODD_INPUTS = {
     "one block": "<p>x</p>",
     "plain text": "just words, no markup at all",
     "control characters": "<html><body><p>a\x0bb\x00c</p></body></html>",
+    "noncharacters": "<html><body><p>a\ufffeb\uffffc d\x1fe</p></body></html>",
+    "lone surrogate": "<html><body><p>a\ud800b</p><p>after</p></body></html>",
+    "xhtml doctype on one line": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html><body><p>a</p></body></html>',
+    "xhtml doctype": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html><body><p>é</p></body></html>',
+    "wide characters": "<html><body><p>Привет, 世界 😀</p></body></html>",
+    "charset declaration": '<html><head><meta charset="windows-1251"></head><body><p>Тест</p>',
     "form": "<html><body><form><input name=q><label>Search</label></form><p>a</p></body></html>",
 }
 

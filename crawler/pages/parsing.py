@@ -26,7 +26,7 @@ from lxml.html import (
     HtmlProcessingInstruction,
     fromstring,
 )
-from trafilatura.utils import is_dubious_html, repair_faulty_html
+from trafilatura.utils import DOCTYPE_TAG, is_dubious_html, repair_faulty_html
 
 HTML_PARSER = HTMLParser(
     collect_ids=False,
@@ -40,6 +40,10 @@ INLINE = frozenset({
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "dfn", "em", "i", "img", "kbd",
     "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr",
 })  # fmt: skip
+# What trafilatura's INVALID_XML_CHARS removes, as UTF-8: C0 controls but tab, LF and CR; U+FFFE
+# and U+FFFF.
+_FORBIDDEN_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 # Where a browser never puts a <main>, and trafilatura throws away what they hold; libxml2 puts it
 # there after markup it does not close as HTML says.
 MISPLACED_MAIN = frozenset({"nav", "menu", "ul", "ol", "li", "footer", "aside"})
@@ -53,13 +57,44 @@ HTML_PARSER.set_element_class_lookup(
 def parse_html(html: str) -> HtmlElement | None:
     """The page's tree, or None when the text is not an HTML document."""
     beginning = html[:50].lower()
-    html = repair_faulty_html(html, beginning)
-    tree = _parse(html)
-    if tree is None or len(tree) < 1:  # an encoding declaration: lxml wants bytes then
-        tree = _parse(html.encode("utf8", "surrogatepass"))
+    data = _repaired(html, beginning)
+    tree = None if data is None else _parse(data)
+    if tree is None or len(tree) < 1:  # as trafilatura's load_html goes about it
+        html = repair_faulty_html(html, beginning)
+        tree = _parse(html)
+        if tree is None or len(tree) < 1:  # an encoding declaration: lxml wants bytes then
+            tree = _parse(html.encode("utf8", "surrogatepass"))
     if tree is None or (is_dubious_html(beginning) and len(tree) < 2):
         return None
     return lift_misplaced_main(adopt_stray_roots(tree))
+
+
+def _repaired(html: str, beginning: str) -> bytes | None:
+    """trafilatura's `repair_faulty_html(html, beginning)`, UTF-8 encoded for libxml2 (which
+    reads UTF-8 faster than Python's wider strings), without its costliest step when it would
+    change nothing: a regular expression over the whole page for characters XML forbids. Bytes
+    tell at C speed whether there are any. None for text with lone surrogates, which libxml2
+    reads otherwise from bytes."""
+    try:
+        data = html.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if len(data.translate(None, _FORBIDDEN_CONTROLS)) < len(data) or any(
+        noncharacter in data for noncharacter in _NONCHARACTERS
+    ):
+        return repair_faulty_html(html, beginning).encode("utf-8")
+    repaired = repair_faulty_html(html, beginning) if _faulty_start(html, beginning) else html
+    return data if repaired is html else repaired.encode("utf-8")
+
+
+def _faulty_start(html: str, beginning: str) -> bool:
+    """Whether trafilatura's repairs of the first lines (a doctype with a slash, a self-closing
+    <html/>) change `html`'s tree."""
+    newline = html.find("\n")
+    first_line_end = newline if newline >= 0 else len(html)
+    if "doctype" in beginning and DOCTYPE_TAG.search(html, 0, first_line_end):
+        return True
+    return any("<html" in line and line.endswith("/>") for line in html[:4096].splitlines()[:4])
 
 
 def lift_misplaced_main(tree: HtmlElement) -> HtmlElement:
