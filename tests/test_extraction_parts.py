@@ -446,6 +446,53 @@ def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:
     assert " ".join(tree.text_content().split()) == "Rates rose again."
 
 
+ACCORDION_ARTICLE = """<html><body><header><nav><a href="/">Home</a></nav></header>
+<article><h1>How we tested the accounting apps</h1>
+<p>We used each app for a month of real bookkeeping, from the first invoice to the quarterly
+tax estimate, and scored it against the same rubric every time.</p>
+<div class="kt-accordion-wrap kt-accodion-icon-style-arrow kt-accodion-icon-side-right">
+<div class="kt-accordion-pane"><button>Invoicing</button>
+<div class="kt-accordion-panel kt-accordion-panel-hidden" aria-hidden="true">
+<p>Invoicing weighed most: we sent forty invoices from each app, in three currencies, and
+noted how many steps a late reminder took and whether partial payments were matched.</p></div>
+</div></div>
+<div class="faq-accordion"><h3>Do these apps file taxes?</h3>
+<div class="accordion-content pl-2 hidden" style="display: none">
+<p>None of them files a return for you, but all of them export the totals your accountant or
+the tax office asks for, and two of them fill in the quarterly estimate on their own.</p></div>
+</div>
+<p>Every app was tested on the same laptop and phone, and we paid for every plan ourselves
+rather than take the free trials the makers offered.</p>
+</article>
+<footer><div class="footer-accordion"><p>About us</p><p>Careers at the company, press and
+contact pages, and the terms of use of this website and its newsletters.</p></div></footer>
+</body></html>"""
+
+
+def test_the_folded_sections_of_an_accordion_are_read() -> None:
+    from crawler.reading import read_article
+
+    text = read_article("https://apps.example/reviews/accounting/", ACCORDION_ARTICLE).text
+    assert "we sent forty invoices from each app" in text  # "-icon" wrapper, aria-hidden panel
+    assert "None of them files a return for you" in text  # "hidden" class and display: none
+    assert "rather than take the free trials" in text
+    assert "Careers at the company" not in text  # a footer stays out, accordion or not
+
+
+def test_an_opened_accordion_keeps_only_its_accordion_classes() -> None:
+    tree = prepare_tree(load_html(ACCORDION_ARTICLE))
+    panel = tree.find(".//div[@class='kt-accordion-panel kt-accordion-panel-hidden']")
+    assert panel is not None and "aria-hidden" not in panel.attrib
+    wrap = tree.find(".//div[@class='kt-accordion-wrap']")
+    assert wrap is not None  # the icon-style tokens are gone
+    content = tree.find(".//div[@class='accordion-content']")
+    assert content is not None and "style" not in content.attrib
+    kept_style = load_html(
+        '<html><body><div class="accordion" style="color: red">a</div></body></html>'
+    )
+    assert prepare_tree(kept_style).find(".//div").get("style") == "color: red"
+
+
 def test_a_second_copy_of_a_block_leaves_the_body() -> None:
     block = [
         "Black Friday: save on every course this week only.",

@@ -13,12 +13,18 @@ from trafilatura import bare_extraction, xpaths
 
 from crawler.pages.shortcuts import shortcuts
 
-# Captions, credits and gallery labels describe pictures, not the story. The walk visits
+# Captions, credits and gallery labels describe pictures, not the story. Accordions hold the
+# story's own sections and answers, folded: trafilatura's discard rules throw them away for a
+# "hidden" class, a display:none or aria-hidden a script flips when the reader opens one, or a
+# token such as "accordion-icon-style-arrow" ("-icon"), so they are opened: only their
+# accordion class tokens and no hiding attributes are left. One walk finds both; it visits
 # class attributes, not elements: the substring tests are what makes it slow.
-CAPTIONS = XPath(
-    "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')]"
-    "/parent::*[not(self::body or self::article or self::main)]"
+CAPTIONS_AND_ACCORDIONS = XPath(
+    "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
+    " or contains(., 'accordion')]/parent::*"
 )
+_NOT_CAPTIONS = frozenset({"body", "article", "main"})
+_HIDING = ("hidden", "aria-hidden")
 
 # Second readings in trafilatura's recall mode (without its readability/jusText comparison,
 # which changes nothing there and costs as much again), for two signs that the main pass missed
@@ -62,11 +68,15 @@ PROSE_INLINE = {"time": ("p", "li", "td"), "q": ("p", "li")}  # the tag, and the
 
 
 def prepare_tree(tree: HtmlElement) -> HtmlElement:
-    """Remove captions, start list items' text at their first word, number ordered lists' items
-    and unwrap prose's <time> and <q> (mutates `tree`, returns it)."""
-    for node in CAPTIONS(tree):
-        if node.getparent() is not None:
-            node.drop_tree()
+    """Remove captions, open accordions, start list items' text at their first word, number
+    ordered lists' items and unwrap prose's <time> and <q> (mutates `tree`, returns it)."""
+    for node in CAPTIONS_AND_ACCORDIONS(tree):
+        classes = node.get("class") or ""
+        if node.tag == "figcaption" or ("caption" in classes or "credit" in classes):
+            if node.tag not in _NOT_CAPTIONS and node.getparent() is not None:
+                node.drop_tree()
+        else:
+            _open_accordion(node, classes)
     for item in tree.iter("li"):  # lxml's tag filter: far cheaper than an XPath walk
         if item.text and item.text[:1].isspace():  # "<li>\n  March 16": one line, as shown
             item.text = item.text.lstrip()
@@ -79,6 +89,16 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
             _quote(node)
         node.tag = "span"  # inline and kept: trafilatura reads its text in place
     return tree
+
+
+def _open_accordion(node: HtmlElement, classes: str) -> None:
+    """An accordion's part as a reader sees it opened: its accordion class tokens only, and no
+    hidden, aria-hidden or display:none."""
+    node.set("class", " ".join(token for token in classes.split() if "accordion" in token))
+    for name in _HIDING:
+        node.attrib.pop(name, None)
+    if "none" in (node.get("style") or ""):
+        del node.attrib["style"]
 
 
 def _number_items(ordered: HtmlElement) -> None:
