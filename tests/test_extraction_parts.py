@@ -27,7 +27,7 @@ from crawler.pages.body import (
     shield_discarded,
 )
 from crawler.pages.decoding import decode_html
-from crawler.pages.metadata import language_code
+from crawler.pages.metadata import fallback_date, language_code
 from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
 
 RU = "<html><head>{meta}</head><body><p>Новый мост через Волгу</p></body></html>"
@@ -432,6 +432,27 @@ def test_only_a_big_container_is_shielded() -> None:
     assert not shielded.xpath("//div[@class='page1-footer']")
     plain = load_html(_winter_guide("venue-list"))  # nothing big for the rules to hit
     assert shield_discarded(plain, page_words(plain)[0]) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # the publication stamp wins over an earlier <time> (an event date, a comment)
+        (
+            '<time datetime="2024-01-02T08:00:00Z">Jan 2</time><p>Story.</p>'
+            '<span itemprop="datePublished" datetime="2024-03-05T10:30:00+01:00">5 March</span>',
+            datetime(2024, 3, 5, 9, 30, tzinfo=UTC),
+        ),
+        (
+            '<p>Story.</p><time datetime="2023-11-20">20 Nov</time>',
+            datetime(2023, 11, 20, tzinfo=UTC),
+        ),
+        ('<p itemprop="datePublished">no attribute</p><time datetime="">x</time>', None),
+    ],
+)
+def test_the_date_stamped_in_the_page_is_the_fallback(body: str, expected: datetime | None) -> None:
+    tree = load_html(f"<html><body><article>{body}</article></body></html>")
+    assert fallback_date(tree, "https://news.example/story") == expected
 
 
 def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:

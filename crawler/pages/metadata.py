@@ -132,9 +132,8 @@ def byline_authors(tree: HtmlElement) -> list[str]:
 
 def fallback_date(tree: HtmlElement, url: str) -> datetime | None:
     """Publication date from <time>, the URL, then htmldate (slow: only as a last resort)."""
-    stamped = first_text(
-        tree, '//*[@itemprop="datePublished"]/@datetime', "//*[@datetime]/@datetime"
-    )
+    # The attribute axis: half the time of testing every element for the attribute.
+    stamped = first_text(tree, '//@itemprop[.="datePublished"]/../@datetime', "//@datetime")
     found = to_utc(stamped)
     if found is None and (match := _URL_DATE.search(url)):
         found = to_utc("-".join(match.groups()))
