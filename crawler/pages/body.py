@@ -15,7 +15,7 @@ from crawler.pages.shortcuts import shortcuts
 
 # Captions, credits and gallery labels describe pictures, not the story. Accordions hold the
 # story's own sections and answers, folded: trafilatura's discard rules throw them away for a
-# "hidden" class, a display:none or aria-hidden a script flips when the reader opens one, or a
+# "hidden" class, a style or aria-hidden that a script flips when the reader opens one, or a
 # token such as "accordion-icon-style-arrow" ("-icon"), so they are opened: only their
 # accordion class tokens and no hiding attributes are left. One walk finds both; it visits
 # class attributes, not elements: the substring tests are what makes it slow.
@@ -93,11 +93,12 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 def _open_accordion(node: HtmlElement, classes: str) -> None:
     """An accordion's part as a reader sees it opened: its accordion class tokens only, and no
-    hidden, aria-hidden or display:none."""
+    hidden, aria-hidden or style that hides it (display: none; overflow: hidden at height 0)."""
     node.set("class", " ".join(token for token in classes.split() if "accordion" in token))
     for name in _HIDING:
         node.attrib.pop(name, None)
-    if "none" in (node.get("style") or ""):
+    style = node.get("style") or ""
+    if "none" in style or "hidden" in style:
         del node.attrib["style"]
 
 
