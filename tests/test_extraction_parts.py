@@ -79,8 +79,10 @@ def test_text_encoded_twice_is_mended(meta: str) -> None:
 def test_only_text_encoded_twice_is_mended_beside_correct_text() -> None:
     # One quote encoded twice in a Portuguese story; its capitals stay as written.
     story = f"<p>{_twice('“Não há acordo”')}, disse. Votada AMANHÃ NA CÂMARA; XÃ HỘI.</p>"
-    text = decode_html(f'<meta charset="utf-8">{story}'.encode())
+    french = f"<p>Il a dit «{NBSP}un café{NBSP}» et É» ou Ñ¡.</p>"  # each reads as one twice
+    text = decode_html(f'<meta charset="utf-8">{story}{french}'.encode())
     assert "<p>“Não há acordo”, disse. Votada AMANHÃ NA CÂMARA; XÃ HỘI.</p>" in text
+    assert french in text
 
 
 def test_text_encoded_once_is_left_alone() -> None:
@@ -508,10 +510,11 @@ def test_an_opened_accordion_keeps_only_its_accordion_classes() -> None:
     assert wrap is not None  # the icon-style tokens are gone
     content = tree.find(".//div[@class='accordion-content']")
     assert content is not None and "style" not in content.attrib
-    styles = ["color: red", "overflow: hidden; max-height: 0", "display:none"]
+    styles = ["border: none", "overflow: hidden; max-height: 0", "display : none"]
     page = "".join(f'<div class="accordion" style="{style}">a</div>' for style in styles)
-    opened = prepare_tree(load_html(f"<html><body>{page}</body></html>"))
-    assert [div.get("style") for div in opened.iter("div")] == ["color: red", None, None]
+    opened = prepare_tree(load_html(f"<html><body class='p accordion-on'>{page}</body></html>"))
+    assert [div.get("style") for div in opened.iter("div")] == ["border: none", None, None]
+    assert opened.find("body").get("class") == "p accordion-on"  # the page is no fold
 
 
 def test_a_second_copy_of_a_block_leaves_the_body() -> None:

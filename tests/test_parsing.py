@@ -29,6 +29,8 @@ ODD_INPUTS = {
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd"><html><body><p>a</p></body></html>',
     "xhtml doctype": '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html><body><p>é</p></body></html>',
+    "doctype on a page of one line": "<!DOCTYPE html><html><body><p>a</p>tail",
+    "doctype and carriage returns": "<!DOCTYPE html>\r<html>\r<body><pre>a</pre>b",
     "wide characters": "<html><body><p>Привет, 世界 😀</p></body></html>",
     "charset declaration": '<html><head><meta charset="windows-1251"></head><body><p>Тест</p>',
     "form": "<html><body><form><input name=q><label>Search</label></form><p>a</p></body></html>",
@@ -136,6 +138,18 @@ def test_a_main_nested_into_a_menu_is_moved_out_of_it() -> None:
     assert main.getprevious().tag == "nav"
     assert tree.find(".//nav//main") is None and len(tree.findall(".//main")) == 1
     assert [link.text for link in tree.find(".//nav").iter("a")] == ["Taxes", "Credits", "About"]
+
+
+def test_mains_moved_out_of_one_menu_keep_their_order() -> None:
+    page = "<html><body><ul><li><main>A</main> one <main>B</main> two</li></ul></body></html>"
+    tree = parse_html(page)
+    assert tree is not None
+    body = tree.find("body")
+    assert [(child.tag, child.text_content()) for child in body] == [
+        ("ul", " one  two"),
+        ("main", "A"),
+        ("main", "B"),
+    ]
 
 
 def test_a_main_keeps_the_text_around_it_in_place() -> None:

@@ -23,8 +23,9 @@ CAPTIONS_AND_ACCORDIONS = XPath(
     "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
     " or contains(., 'accordion')]/parent::*"
 )
-_NOT_CAPTIONS = frozenset({"body", "article", "main"})
+_PAGE_PARTS = frozenset({"body", "article", "main"})
 _HIDING = ("hidden", "aria-hidden")
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 
 # Second readings in trafilatura's recall mode (without its readability/jusText comparison,
 # which changes nothing there and costs as much again), for two signs that the main pass missed
@@ -72,8 +73,10 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
     ordered lists' items and unwrap prose's <time> and <q> (mutates `tree`, returns it)."""
     for node in CAPTIONS_AND_ACCORDIONS(tree):
         classes = node.get("class") or ""
+        if node.tag in _PAGE_PARTS:  # the page itself is no caption and no fold
+            continue
         if node.tag == "figcaption" or ("caption" in classes or "credit" in classes):
-            if node.tag not in _NOT_CAPTIONS and node.getparent() is not None:
+            if node.getparent() is not None:
                 node.drop_tree()
         else:
             _open_accordion(node, classes)
@@ -97,8 +100,7 @@ def _open_accordion(node: HtmlElement, classes: str) -> None:
     node.set("class", " ".join(token for token in classes.split() if "accordion" in token))
     for name in _HIDING:
         node.attrib.pop(name, None)
-    style = node.get("style") or ""
-    if "none" in style or "hidden" in style:
+    if _HIDING_STYLE.search(node.get("style") or ""):
         del node.attrib["style"]
 
 

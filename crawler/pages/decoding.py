@@ -16,6 +16,10 @@ _LATIN_DECLARATIONS = {"cp1252", "latin-1", "latin_1", "iso8859-1", "iso8859-15"
 # "Thatâs", "CafÃ©". Its mark is a Latin letter followed by a C1 control character (U+0080 to
 # U+009F), which real text never holds; searched in the bytes, ten times cheaper than in the text.
 _TWICE_IN_BYTES = re.compile(rb"\xc3[\x82-\xb4]\xc2[\x80-\x9f]")
+# A run of text that shows it was encoded twice: a C1 character, or "Â"/"Ã" before a byte of a
+# character's tail (the Latin-1 letters: "Ã©" for "é", "Â" before a no-break space).
+_MARKED = re.compile("[\u0080-\u009f]|[\u00c2\u00c3][\u0080-\u00bf]")
+_TEXT_RUN = re.compile("[^<]+")  # text, or a tag's inside, up to the next tag
 # One character's UTF-8 bytes read as Latin-1: a lead byte and its continuation bytes.
 _TWICE = re.compile(
     "[\u00c2-\u00df][\u0080-\u00bf]"
@@ -36,11 +40,16 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
 def _mend_double_encoding(body: bytes, text: str) -> str:
     """`text` with each character encoded to UTF-8 twice decoded once more, when the body bears
-    the mark of such text; unchanged otherwise. Only whole byte sequences are mended: "AMANHÃ NA"
-    and "XÃ HỘI" in correct text nearby stay as they are (ftfy's fix_encoding takes "Ã " for a
-    damaged "à"). A capital followed at once by a symbol in correct text on such a page ("É»")
-    reads as one character encoded twice, and is mended too."""
-    return _TWICE.sub(_decode_again, text) if _TWICE_IN_BYTES.search(body) else text
+    the mark of such text; unchanged otherwise. Only runs of text between tags that show it
+    themselves are mended, whole byte sequences only: correct text elsewhere on the page stays
+    as written ("AMANHÃ NA", "café\xa0»", which would read as one character encoded twice).
+    ftfy's fix_encoding is not used: it takes "Ã " for a damaged "à"."""
+    return _TEXT_RUN.sub(_mend_run, text) if _TWICE_IN_BYTES.search(body) else text
+
+
+def _mend_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return _TWICE.sub(_decode_again, run) if _MARKED.search(run) else run
 
 
 def _decode_again(match: re.Match[str]) -> str:

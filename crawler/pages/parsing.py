@@ -88,11 +88,10 @@ def _repaired(html: str, beginning: str) -> bytes | None:
 
 
 def _faulty_start(html: str, beginning: str) -> bool:
-    """Whether trafilatura's repairs of the first lines (a doctype with a slash, a self-closing
-    <html/>) change `html`'s tree."""
+    """Whether trafilatura's repairs of the first lines change `html`: a doctype with a slash, a
+    self-closing <html/>, or a doctype on a page of one line (a newline is added at its end)."""
     newline = html.find("\n")
-    first_line_end = newline if newline >= 0 else len(html)
-    if "doctype" in beginning and DOCTYPE_TAG.search(html, 0, first_line_end):
+    if "doctype" in beginning and (newline < 0 or DOCTYPE_TAG.search(html, 0, newline)):
         return True
     return any("<html" in line and line.endswith("/>") for line in html[:4096].splitlines()[:4])
 
@@ -100,11 +99,14 @@ def _faulty_start(html: str, beginning: str) -> bool:
 def lift_misplaced_main(tree: HtmlElement) -> HtmlElement:
     """`tree` with each <main> that sits in a menu, list, footer or aside moved out, next to
     the outermost of them (mutated, returned); its tail text stays where it was."""
+    last_moved: dict[HtmlElement, HtmlElement] = {}  # per place: the <main> moved there last
     for main in list(tree.iter("main")):
         misplaced = [up for up in main.iterancestors() if up.tag in MISPLACED_MAIN]
         if misplaced:
             _keep_tail(main)
-            misplaced[-1].addnext(main)
+            place = misplaced[-1]
+            last_moved.get(place, place).addnext(main)  # in their order on the page
+            last_moved[place] = main
     return tree
 
 
