@@ -79,12 +79,12 @@ def _repaired(html: str, beginning: str) -> bytes | None:
         data = html.encode("utf-8")
     except UnicodeEncodeError:
         return None
-    if len(data.translate(None, _FORBIDDEN_CONTROLS)) < len(data) or any(
+    forbidden = len(data.translate(None, _FORBIDDEN_CONTROLS)) < len(data) or any(
         noncharacter in data for noncharacter in _NONCHARACTERS
-    ):
+    )
+    if forbidden or _faulty_start(html, beginning):
         return repair_faulty_html(html, beginning).encode("utf-8")
-    repaired = repair_faulty_html(html, beginning) if _faulty_start(html, beginning) else html
-    return data if repaired is html else repaired.encode("utf-8")
+    return data
 
 
 def _faulty_start(html: str, beginning: str) -> bool:
