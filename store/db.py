@@ -254,9 +254,11 @@ def insert_or_skip(session: Session, table: Any, key: str) -> PostgresInsert | S
     per dialect: run it with the row's values as parameters.
 
     Statements a crawl runs for every page are built once, not per page: building one and
-    computing its cache key cost more than SQLite takes to run it.
+    computing its cache key cost more than SQLite takes to run it. A mapped class is taken as
+    its table: an INSERT of the class goes through the ORM's bulk machinery, three times the
+    cost of the plain INSERT (150 against 45 microseconds a row, measured on SQLite).
     """
-    return _insert_or_skip(session.get_bind().dialect.name, table, key)
+    return _insert_or_skip(session.get_bind().dialect.name, getattr(table, "__table__", table), key)
 
 
 @cache

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from importlib import resources
 from typing import Any
 
@@ -26,8 +26,17 @@ CUT_ZONE = 0.5  # a trailing cut may start only in the second half of the body, 
 # of them is still the article (a heading such as "Comments" inside the story).
 CUT_MAX_PARAGRAPHS = 2
 PARAGRAPH_WORDS = 40
+# A cut rule with `unless_story_follows` (a comments heading) does not cut when every line
+# after it is a sentence and there are a few: that is a subhead of the story ("What do you
+# think?" over what readers wrote to the paper), as a comment section carries names, dates and
+# "Reply" lines. Other trailing blocks (references, disclaimers) are sentences too.
+STORY_TAIL_SENTENCES = 2
+SENTENCE_WORDS = 4
+HEADLINE_MAX_WORDS = 20  # a "Read also" heading takes the one promoted headline under it
+_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*$")
 MAX_LINE_CHARS = 1000  # rules see lines up to this long; a longer line is a paragraph of prose
 _EDGE_PUNCTUATION = " \t.:;!?|·•–—-»«\"'()[]*#>✓✔➔→"
+_LEADING_PUNCTUATION = _EDGE_PUNCTUATION.replace('"', "").replace("'", "").replace("«", "")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]\s|\d{1,2}[.)]\s)")
 _FRAGMENT = re.compile(r"\{([a-z_]+)\}")
 
@@ -45,6 +54,8 @@ class Rule:
     pattern: re.Pattern[str]
     examples: tuple[str, ...] = ()  # lines the rule must remove (checked by the tests)
     max_tail_lines: int | None = None  # cut: only when at most this many lines follow
+    unless_story_follows: bool = False  # cut: not when only sentences follow (see above)
+    takes_headline: bool = False  # block: with no list under it, the headline line under it
 
 
 @dataclass
@@ -101,12 +112,18 @@ def _compile(
     except re.error as exc:
         raise RulesError(f"{name}: invalid pattern ({exc})") from exc
     tail = entry.get("max_tail_lines")
-    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail)
+    story = bool(entry.get("unless_story_follows", False))
+    headline = bool(entry.get("takes_headline", False))
+    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail, story, headline)
 
 
 def line_key(line: str) -> str:
-    """A line as rules see it: trimmed of edge punctuation and folded spaces."""
-    return " ".join(line.strip(_EDGE_PUNCTUATION).split())
+    """A line as rules see it: trimmed of edge punctuation and folded spaces.
+
+    An opening quotation mark stays: a line that starts with one is quoted speech ("We use
+    cookies for everything," said...), which no rule matches.
+    """
+    return " ".join(line.lstrip(_LEADING_PUNCTUATION).rstrip(_EDGE_PUNCTUATION).split())
 
 
 class Matcher:
@@ -117,18 +134,28 @@ class Matcher:
         groups = [f"(?P<r{i}>{rule.pattern.pattern})" for i, rule in enumerate(self.rules)]
         self.pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
 
-    def match(self, key: str, removed: Counter[str], lines_after: int = 0) -> bool:
-        """Whether a rule matches the whole line key; counts the removal under the rule's name."""
+    def match(
+        self,
+        key: str,
+        removed: Counter[str],
+        lines_after: int = 0,
+        story_follows: Callable[[], bool] | None = None,
+    ) -> Rule | None:
+        """The rule that matches the whole line key, if any; counts the removal under its name.
+
+        `story_follows` tells a cut whether only the story's sentences come after the line."""
         if self.pattern is None or not key or len(key) > MAX_LINE_CHARS:
-            return False
+            return None
         found = self.pattern.fullmatch(key)
         if found is None or found.lastgroup is None:
-            return False
+            return None
         rule = self.rules[int(found.lastgroup[1:])]
         if rule.max_tail_lines is not None and lines_after > rule.max_tail_lines:
-            return False
+            return None
+        if rule.unless_story_follows and story_follows is not None and story_follows():
+            return None
         removed[rule.name] += 1
-        return True
+        return rule
 
 
 @lru_cache(maxsize=32)
@@ -157,14 +184,26 @@ def _drop_blocks(
     kept: list[int] = []
     index = 0
     while index < len(lines):
-        if block.match(keys[index], removed):
+        rule = block.match(keys[index], removed)
+        if rule is not None:
             index += 1
+            listed = index
             while index < len(lines) and _LIST_ITEM.match(lines[index]):
+                index += 1
+            if index == listed and rule.takes_headline and _is_headline(lines, index):
                 index += 1
             continue
         kept.append(index)
         index += 1
     return kept
+
+
+def _is_headline(lines: list[str], index: int) -> bool:
+    """Whether the line at `index` reads as a promoted story's headline: short, no sentence."""
+    if index >= len(lines):
+        return False
+    line = lines[index].strip()
+    return 0 < len(line.split()) <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[str]) -> int:
@@ -180,8 +219,16 @@ def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[st
         if (
             seen >= total * CUT_ZONE
             and paragraphs <= CUT_MAX_PARAGRAPHS
-            and cut.match(key, removed, remaining)
+            and cut.match(key, removed, remaining, partial(_story_goes_on, lines[index + 1 :]))
         ):
             return index
         seen += words[index]
     return len(lines)
+
+
+def _story_goes_on(tail: list[str]) -> bool:
+    """Whether every line after a heading is a sentence, and there are a few of them."""
+    said = [line.strip() for line in tail if line.strip()]
+    return len(said) >= STORY_TAIL_SENTENCES and all(
+        len(line.split()) >= SENTENCE_WORDS and _SENTENCE_END.search(line) for line in said
+    )

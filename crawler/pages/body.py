@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from configparser import ConfigParser
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, xpaths
+from trafilatura.settings import use_config
 
 from crawler.pages.shortcuts import shortcuts
 
@@ -32,7 +35,10 @@ _HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 # text:
 # - a flat one-line dump: its last resort when the main pass finds too little is the text of
 #   the page's <article> or <body> (breadcrumbs and menus included) on one line; the recall
-#   reading wins when it has lines and keeps most of the words;
+#   reading wins when it has lines and keeps most of the words. "Too little" is under
+#   MIN_EXTRACTED_SIZE characters (250), so a brief of two short paragraphs always comes out
+#   flat, headline and byline glued to the story: a dump of under FLAT_MIN_WORDS words is read
+#   again with that floor at BRIEF_MIN_CHARS instead;
 # - a short reading: under RECALL_SHARE of the words in the page's paragraphs, list items,
 #   headings and cells outside nav, header, footer, aside and forms (a dropped section, a list
 #   of cards), or a reading without a single list item although the page's lists hold over
@@ -49,6 +55,7 @@ _HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 # (headlines, one-sentence teasers) is rightly discarded, even when it makes the story look
 # short. On the labelled corpus it changes three pages, each for the better.
 FLAT_MIN_WORDS = 100
+BRIEF_MIN_CHARS = 20
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
 LIST_SHARE = 0.2
@@ -171,6 +178,7 @@ class ExtractionOptions:
     favor_recall: bool = False
     fast: bool = False  # skip trafilatura's comparison with readability and jusText
     prune_xpath: tuple[str, ...] = ()
+    brief: bool = False  # take a reading of under MIN_EXTRACTED_SIZE characters (see above)
 
     @property
     def picked_a_mode(self) -> bool:
@@ -191,7 +199,15 @@ class ExtractionOptions:
             "deduplicate": False,  # its LRU cache is process-global and changes results
             "with_metadata": False,  # the page object reads metadata itself, cheaper and first
             "prune_xpath": list(self.prune_xpath) or None,
+            **({"config": _brief_config()} if self.brief else {}),
         }
+
+
+@cache
+def _brief_config() -> ConfigParser:
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(BRIEF_MIN_CHARS))
+    return config
 
 
 def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
@@ -199,9 +215,10 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
     one-line dump is read again in recall mode."""
     text = _extract(tree, url, options)
     words = len(text.split())
-    if options.picked_a_mode or "\n" in text or words < FLAT_MIN_WORDS:
+    if options.picked_a_mode or "\n" in text or not words:
         return text
-    again = _extract(tree, url, _recall(options))
+    brief = words < FLAT_MIN_WORDS
+    again = _extract(tree, url, replace(options, brief=True) if brief else _recall(options))
     structured = "\n" in again and len(again.split()) >= STRUCTURED_MIN_SHARE * words
     return again if structured else text
 

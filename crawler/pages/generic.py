@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
+from crawler.normalise.article import STANDFIRST_MAX_WORDS
 from crawler.normalise.authors import clean_authors
 from crawler.normalise.dates import to_utc
 from crawler.normalise.urls import resolve_canonical
@@ -37,6 +39,7 @@ LD_BODY_MIN_WORDS = 150
 # A page this short with nothing that marks an article (no date, no article markup or type) is
 # a home or section page whose menu or link list trafilatura read, not a story.
 UNMARKED_MIN_WORDS = 50
+_PARAGRAPH_SAYING = XPath("//p[normalize-space() = $text]")
 
 
 class GenericArticlePage:
@@ -80,8 +83,24 @@ class GenericArticlePage:
             language=self.language(),
             extra_rules=self.site.line_rules,
             headlines=self.headlines(),
-            description=first_meta(self.meta, "og:description", "description"),
+            description=self.standfirst(),
         )
+
+    def standfirst(self) -> str | None:
+        """The page's declared summary, unless the page shows it as the story's first paragraph.
+
+        A standfirst repeats the summary above the story (a dek, a subtitle heading), and the
+        body drops it; but a summary a CMS made from the story's first sentence is the lede: a
+        <p> followed by the story's other paragraphs.
+        """
+        summary = first_meta(self.meta, "og:description", "description")
+        if not summary or len(summary.split()) > STANDFIRST_MAX_WORDS:
+            return summary
+        for node in _PARAGRAPH_SAYING(self.tree, text=" ".join(summary.split())):
+            following = node.getnext()
+            if following is not None and following.tag == "p":
+                return None
+        return summary
 
     def text(self) -> str:
         tree, options = self.site.prepare(self.tree, self.options)

@@ -1,0 +1,138 @@
+"""What a story says is never taken for boilerplate: briefs, ledes, subheads, people described
+in a story and quoted speech stay; the boilerplate beside them still goes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from crawler.normalise.boilerplate import apply_rules, load_rules
+from crawler.reading import read_article
+from tests.pages import TRAM_STORY
+
+RULES = load_rules()
+URL = "https://daily.example/2026/11/story/"
+STORY = TRAM_STORY[:4]
+
+
+def page(body: str, head: str = "") -> bytes:
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Tram depot fire | Daily Example</title>{head}
+<meta property="article:published_time" content="2026-11-03T09:15:00Z"></head>
+<body><article>{body}</article></body></html>""".encode()
+
+
+def test_a_brief_of_two_short_paragraphs_keeps_its_lines() -> None:
+    body = """<h1>Tram depot fire</h1><span class="byline">By Jo Marsh</span>
+<p>A fire broke out at the northern tram depot on Monday night, the fire service said.</p>
+<p>Nobody was hurt.</p>"""
+    snapshot = read_article(URL, page(body))
+    assert snapshot.text.split("\n") == [
+        "A fire broke out at the northern tram depot on Monday night, the fire service said.",
+        "Nobody was hurt.",
+    ]
+
+
+LEDE = "The council voted 7-2 on Tuesday to ban e-scooters from the town centre."
+
+
+def test_a_lede_the_summary_repeats_stays() -> None:
+    head = f'<meta property="og:description" content="{LEDE}">'
+    body = "<h1>Tram depot fire</h1>" + "".join(f"<p>{p}</p>" for p in [LEDE, *STORY])
+    assert read_article(URL, page(body, head)).text.split("\n") == [LEDE, *STORY]
+
+
+def test_a_standfirst_the_summary_repeats_goes() -> None:
+    head = f'<meta property="og:description" content="{LEDE}">'
+    body = f'<h1>Tram depot fire</h1><div class="dek"><p>{LEDE}</p></div><div>' + "".join(
+        f"<p>{p}</p>" for p in STORY
+    )
+    assert read_article(URL, page(body + "</div>", head)).text.split("\n") == STORY
+
+
+@pytest.mark.parametrize("heading", ["What do you think?", "Comments", "Обсуждение"])
+def test_a_subhead_over_the_rest_of_the_story_stays(heading: str) -> None:
+    tail = [
+        "The paper asks readers to send their views by email.",
+        "Letters will be printed on Saturdays.",
+        "Депутаты спорили почти три часа.",
+    ]
+    lines = [*STORY, heading, *tail]
+    assert apply_rules("\n".join(lines), RULES).text.split("\n") == lines
+
+
+def test_a_comment_section_is_still_cut() -> None:
+    tail = ["Sam Reader", "November 3, 2026 at 10:12 am", "Great news for the campus!", "Reply"]
+    cleaned = apply_rules("\n".join([*STORY, "3 Comments", *tail]), RULES)
+    assert cleaned.text.split("\n") == STORY
+    assert cleaned.removed == Counter({"en:trailing-comments": 1})
+
+
+BIO = "Maria Lopez is a professor of transport history at the city university."
+
+
+def test_a_person_the_story_describes_stays() -> None:
+    lines = [*STORY, BIO, '"The depot fed this city for sixty years," she said.']
+    assert apply_rules("\n".join(lines), RULES).text.split("\n") == lines
+
+
+def test_a_bio_as_the_last_line_is_cut() -> None:
+    cleaned = apply_rules("\n".join([*STORY, BIO]), RULES)
+    assert cleaned.text.split("\n") == STORY
+    assert cleaned.removed == Counter({"en:trailing-person-bio": 1})
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"We use cookies for everything from your basket to ads," said one spokesperson.',
+        '"This website uses cookies" is the most ignored sentence online, a researcher said.',
+        "«Мы используем файлы cookie только для корзины», — заявил представитель.",
+        '"Please disable your ad blocker to keep reading," the message says.',
+        '"Contact us straight away if you think you were caught out," the bank said.',
+        '"Follow us on this: if in doubt, call the company," she added.',
+        "Buy now, pay later schemes are also being impersonated, the watchdog said.",
+        "Contact us straight away, the bank told customers who had been caught out.",
+        "Victims could receive compensation from their bank under new rules.",
+        "Disclosure of the scale of losses was made in the annual report.",
+    ],
+)
+def test_a_story_line_that_starts_like_boilerplate_stays(line: str) -> None:
+    lines = [*STORY[:2], line, *STORY[2:]]
+    assert apply_rules("\n".join(lines), RULES).text.split("\n") == lines
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Contact us today for a free quote",
+        "Talk to us about how our team can help you.",
+        "Disclosure: we may earn a commission on purchases.",
+        "Healthline may receive a commission when you buy through links on this page.",
+        "Follow Daily Example on Google News",
+    ],
+)
+def test_the_boilerplate_those_rules_were_made_for_still_goes(line: str) -> None:
+    cleaned = apply_rules("\n".join([*STORY[:2], line, *STORY[2:]]), RULES)
+    assert cleaned.text.split("\n") == STORY
+
+
+@pytest.mark.parametrize(
+    ("heading", "promoted"),
+    [
+        ("READ ALSO", "Ferry timetable changes announced for winter"),
+        ("Читайте также", "Мэрия объявила конкурс на реконструкцию набережной"),
+    ],
+)
+def test_a_read_also_heading_goes_with_the_headline_it_promotes(
+    heading: str, promoted: str
+) -> None:
+    cleaned = apply_rules("\n".join([*STORY[:2], heading, promoted, *STORY[2:]]), RULES)
+    assert cleaned.text.split("\n") == STORY
+
+
+def test_a_read_also_heading_leaves_a_sentence_under_it() -> None:
+    said = "Passenger groups welcomed the plan."
+    cleaned = apply_rules("\n".join([*STORY[:2], "Also read", said, *STORY[2:]]), RULES)
+    assert cleaned.text.split("\n") == [*STORY[:2], said, *STORY[2:]]
