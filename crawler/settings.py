@@ -202,10 +202,25 @@ SETTING_KINDS: dict[str, Kind] = {
 
 
 def unfit_value(name: str, value: Any) -> str | None:
-    """What `value` of archivist setting `name` must be instead (None when it fits, or when
-    `name` is not archivist's: Scrapy's own settings pass as they are)."""
-    kind = SETTING_KINDS.get(name)
+    """What `value` of setting `name` must be instead (None when it fits): archivist's own
+    settings by SETTING_KINDS, Scrapy's numbers and switches by the kind of their default
+    (DOWNLOAD_TIMEOUT=abc would stop the crawl with a bare "could not convert" error)."""
+    kind = SETTING_KINDS.get(name) or _scrapy_kind(name)
     return None if kind is None or kind.fits(value) else kind.described
+
+
+SCRAPY_NUMBER = Kind("a number", _number)
+SCRAPY_SWITCH = Kind("true or false (or 1 or 0)", lambda value: value in (True, False, 0, 1))
+
+
+def _scrapy_kind(name: str) -> Kind | None:
+    """The kind of a Scrapy setting whose default is a number or a switch; None otherwise."""
+    from scrapy.settings import default_settings  # loaded only when a Scrapy setting is given
+
+    default = getattr(default_settings, name, None)
+    if isinstance(default, bool):
+        return SCRAPY_SWITCH
+    return SCRAPY_NUMBER if _number(default) else None
 
 
 def check_revisit_bounds(settings: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # Alembic is imported only to migrate: a tenth of a second at
 DB_ENV = "ARCHIVIST_DB"
 DEFAULT_URL = "sqlite:///archive.db"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}  # what SQLAlchemy picks by default
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # The newest migration, so that opening an archive at it needs no Alembic; a test checks that
 # it is the head of migrations/versions.
@@ -49,8 +50,8 @@ def database_url(explicit: str | None = None) -> str:
     if "://" not in url:  # a bare path is taken as a SQLite file
         url = f"sqlite:///{url}"
     try:
-        backend = make_url(url).get_backend_name()
-        _ = make_url(url).port
+        parsed = make_url(url)
+        backend, driver, _ = parsed.get_backend_name(), parsed.get_driver_name(), parsed.port
     except (ValueError, ArgumentError) as exc:
         raise ArchiveURLError(
             f"the archive URL (--db / {DB_ENV}) is not a valid SQLAlchemy URL: "
@@ -60,6 +61,12 @@ def database_url(explicit: str | None = None) -> str:
         raise ArchiveURLError(
             "archivist supports SQLite (sqlite:///archive.db) and PostgreSQL "
             f"(postgresql+psycopg://user@host/db), not {backend} (the URL in --db / {DB_ENV})"
+        )
+    if driver != DRIVERS[backend]:
+        raise ArchiveURLError(
+            f"archivist talks to {backend} through {DRIVERS[backend]}, the driver it installs: "
+            f"write {backend}+{DRIVERS[backend]}:// or {backend}:// in --db / {DB_ENV}, "
+            f"not {backend}+{driver}://"
         )
     return url
 
@@ -109,10 +116,18 @@ def _create_sqlite_parent(url: str) -> None:
         except OSError as exc:  # a file where a folder should be, no permission, /proc...
             reason = f"{exc.strerror or type(exc).__name__} ({exc.filename})"
             if isinstance(exc, FileExistsError | NotADirectoryError):
-                reason = f"{exc.filename} is a file, not a folder"
+                reason = f"{_file_on_the_way(Path(path).parent)} is a file, not a folder"
             raise ArchiveURLError(
                 f"cannot make the folder of the archive {path}: {reason}"
             ) from exc
+
+
+def _file_on_the_way(folder: Path) -> Path:
+    """The first part of `folder` that exists and is not a folder (mkdir names the last one)."""
+    for part in reversed(folder.parents):
+        if part.exists() and not part.is_dir():
+            return part
+    return folder
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -200,10 +215,7 @@ def ensure_schema(engine: Engine, create: bool = True) -> None:
         return
     if current is None and not _has_tables(engine):
         if not create:  # a new PostgreSQL database, a blank SQLite file: no archive yet
-            raise NoArchiveError(
-                f"no archive at {safe_url(url)}: the database is empty; "
-                "fetch something, or run `archivist db upgrade` to create one"
-            )
+            raise empty_archive(url)
         upgrade(url)
         return
     raise SchemaError(
@@ -222,12 +234,30 @@ def _has_tables(engine: Engine) -> bool:
 
 
 def check_archive_exists(url: str) -> None:
-    """Raise NoArchiveError when `url` is a SQLite file that does not exist."""
+    """Raise NoArchiveError when `url` is a SQLite file that does not exist or is empty (0
+    bytes: opening it would turn it into a WAL database, and there is nothing to read)."""
     if is_sqlite(url) and not _sqlite_file_exists(url):
         raise NoArchiveError(
             f"no archive at {make_url(url).database or url}: "
             "fetch something, or run `archivist db upgrade` to create one"
         )
+    if is_sqlite(url) and Path(make_url(url).database or "").stat().st_size == 0:
+        raise empty_archive(url)
+
+
+def check_archive_has_tables(engine: Engine, url: str) -> None:
+    """Raise NoArchiveError when the database at `url` holds no table at all (a new
+    PostgreSQL database): no archive yet, whatever a query or a revision check would say."""
+    if not _has_tables(engine):
+        raise empty_archive(url)
+
+
+def empty_archive(url: str) -> NoArchiveError:
+    where = make_url(url).database if is_sqlite(url) else safe_url(url)
+    return NoArchiveError(
+        f"no archive at {where}: the database is empty; "
+        "fetch something, or run `archivist db upgrade` to create one"
+    )
 
 
 def open_archive(explicit_url: str | None = None, create: bool = True) -> Engine:

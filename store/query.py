@@ -24,6 +24,7 @@ from sqlparse.lexer import Lexer
 from store.db import (
     SchemaError,
     check_archive_exists,
+    check_archive_has_tables,
     current_revision,
     expected_revision,
     make_readonly_engine,
@@ -173,7 +174,13 @@ def _is_named_placeholder(token: Token) -> bool:
 def open_readonly(url: str) -> Engine:
     """A read-only engine on an existing archive; a missing SQLite file is an error, not created."""
     check_archive_exists(url)
-    return make_readonly_engine(url)
+    engine = make_readonly_engine(url)
+    try:
+        check_archive_has_tables(engine, url)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def schema_mismatch(engine: Engine, url: str) -> str | None:

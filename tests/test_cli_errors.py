@@ -61,6 +61,8 @@ READING_COMMANDS = [
     ["sql", "select 1"],
     ["history", "https://news.example/a/"],
     ["diff", "https://news.example/a/"],
+    ["runs"],
+    ["reprocess", "--dry-run"],
 ]
 
 
@@ -78,20 +80,22 @@ def test_commands_that_need_an_archive_never_create_one(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize(
-    "command", [c for c in READING_COMMANDS if c[0] not in ("db", "sql")], ids=" ".join
-)
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=" ".join)
 def test_commands_that_need_an_archive_leave_an_empty_database_empty(
     db_url: str, command: list[str]
 ) -> None:
+    path = Path(make_url(db_url).database or "")
     if is_sqlite(db_url):  # a blank file, as `touch archive.db` leaves
-        Path(make_url(db_url).database or "").touch()
+        path.touch()
     result = CliRunner().invoke(cli, [*command, "--db", db_url])
     assert result.exit_code == 1, result.output
     assert len(result.output.strip().splitlines()) == 1
     said = result.output.strip()
-    assert said.startswith("Error: no archive at ") or "schema revision none" in said
+    assert said.startswith("Error: no archive at ") and "the database is empty" in said
     assert "run `archivist db upgrade`" in said
+    if is_sqlite(db_url):  # not even turned into a WAL database
+        assert path.stat().st_size == 0
+        assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
     engine = make_engine(db_url)
     try:
         assert inspect(engine).get_table_names() == []
@@ -108,12 +112,47 @@ def test_commands_that_need_an_archive_leave_an_empty_database_empty(
     ],
     ids=" ".join,
 )
-def test_an_archive_path_under_a_file_is_one_line(tmp_path: Path, command: list[str]) -> None:
+@pytest.mark.parametrize("below", [["archive.db"], ["x", "y", "archive.db"]])
+def test_an_archive_path_under_a_file_is_one_line(
+    tmp_path: Path, command: list[str], below: list[str]
+) -> None:
     (tmp_path / "notes.txt").write_text("not a folder", encoding="utf-8")
-    path = tmp_path / "notes.txt" / "archive.db"
+    path = tmp_path.joinpath("notes.txt", *below)
     result = CliRunner().invoke(cli, [*command, "--db", str(path)])
     assert result.exit_code == 1
     assert result.output == (
         f"Error: cannot make the folder of the archive {path}: "
         f"{tmp_path / 'notes.txt'} is a file, not a folder\n"
     )
+
+
+@pytest.mark.parametrize("url", ["http://", "https:///path", "http://:80/"])
+def test_fetch_of_a_url_without_a_host_is_refused_before_anything_is_written(
+    tmp_path: Path, url: str
+) -> None:
+    result = CliRunner().invoke(cli, ["fetch", url, "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2
+    assert "no host in the URL" in result.output
+    assert not (tmp_path / "a.db").exists()
+
+
+@pytest.mark.parametrize("option", ["--crawl-timeout", "--sync-every"])
+def test_a_worker_interval_under_a_second_names_its_option(tmp_path: Path, option: str) -> None:
+    result = CliRunner().invoke(cli, ["worker", option, "0", "--db", str(tmp_path / "a.db")])
+    assert result.exit_code == 2
+    assert f"{option} must be at least 1 second, not 0" in result.output
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql+psycopg2://u:secretpw@127.0.0.1/db", "sqlite+aiosqlite:///archive.db"]
+)
+@pytest.mark.parametrize(
+    "command", [["runs"], ["fetch", "http://127.0.0.1:9/a"], ["db", "upgrade"]]
+)
+def test_another_driver_is_one_line_naming_the_one_installed(url: str, command: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*command, "--db", url])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "through psycopg" in result.output or "through pysqlite" in result.output
+    assert "secretpw" not in result.output
+    assert len(result.output.strip().splitlines()) == 1

@@ -48,8 +48,9 @@ def test_db_status_exits_1_until_the_archive_is_at_the_newest_revision(db_url: s
     if is_sqlite(db_url):
         assert empty.stderr.startswith("Error: no archive at ")
         assert not Path(make_url(db_url).database or "").exists()
-    else:
-        assert "revision none" in empty.stdout and "run `archivist db upgrade`" in empty.stdout
+    else:  # a new PostgreSQL database: no archive in it yet
+        assert empty.stderr.startswith("Error: no archive at ")
+        assert "the database is empty" in empty.stderr
     upgrade(db_url)
     head = head_revision(db_url)
     current = status(db_url)

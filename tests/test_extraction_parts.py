@@ -720,3 +720,46 @@ def test_bad_site_rules_raise_clear_errors(
 def test_missing_site_rules_location(tmp_path: Path) -> None:
     with pytest.raises(RulesError, match="no such file or folder"):
         load_site_rules(str(tmp_path / "nope"))
+
+
+def test_dublin_core_date_and_creator_are_read_and_the_drupal_byline_goes() -> None:
+    from crawler.reading import read_article
+    from tests.pages import TRAM_STORY
+
+    paragraphs = "".join(f"<p>{p}</p>" for p in TRAM_STORY)
+    html = f"""<html><head><title>Tram line extended</title>
+<meta name="dcterms.date" content="2026-11-03T10:00:00+01:00">
+<meta name="dcterms.creator" content="Ruth Adeyemi"></head><body>
+<article class="node node--type-article"><h1>Tram line extended</h1>
+<div class="node__submitted">Submitted by <span>Ruth Adeyemi</span> on
+<span>Tue, 11/03/2026 - 10:00</span></div><div class="field--name-body">{paragraphs}</div>
+</article></body></html>"""
+    snapshot = read_article("https://city.example/node/42", html.encode())
+    assert snapshot.authors == ("Ruth Adeyemi",)
+    assert snapshot.published_at == datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+    assert snapshot.text.split("\n") == TRAM_STORY
+
+
+@pytest.mark.parametrize(
+    "counter",
+    [
+        '<p><span class="post-views"><i class="fa fa-eye"></i> {n}</span></p>',
+        '<div class="entry-views">👁 {n}</div>',
+        '<span class="view-count">{n} views</span>',
+        '<div><span class="meta-hits"><i class="icon-eye"></i><b>{n}</b></span></div>',
+    ],
+)
+def test_a_view_counter_element_is_no_text_and_a_number_in_prose_stays(counter: str) -> None:
+    from crawler.reading import read_article
+    from tests.pages import TRAM_STORY
+
+    def reading(count: str) -> str:
+        prose = 'Officials said <span class="review">3</span> stops would close for a week.'
+        parts = [f"<p>{p}</p>" for p in (*TRAM_STORY[:2], prose, *TRAM_STORY[2:])]
+        parts.insert(1, counter.format(n=count))
+        html = f"<html><body><article><h1>Tram</h1>{''.join(parts)}</article></body></html>"
+        return read_article("https://city.example/2026/11/tram", html.encode()).text
+
+    assert reading("9,876") == reading("9,877")
+    assert "9,87" not in reading("9,876")
+    assert "said 3 stops would close" in reading("9,876")

@@ -45,17 +45,38 @@ def crawl_with(
 # --- B1: fetch names every URL it did not fetch -------------------------------------------
 
 
-def test_fetch_with_a_bad_setting_is_one_line_and_fetches_nothing(
+def test_fetch_with_a_number_setting_that_is_no_number_is_a_usage_error(
     site: LoopbackSite, sqlite_url: str
 ) -> None:
     site.routes["/a"] = Reply(article_page())
+    result = run_archivist(
+        "fetch", site.url("/a"), "--db", sqlite_url, "-s", "DOWNLOAD_TIMEOUT=abc"
+    )
+    assert result.returncode == 2
+    assert stderr_lines(result)[-1] == "Error: DOWNLOAD_TIMEOUT must be a number, not 'abc'"
+    assert result.stdout == ""
+    assert site.log == []
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_fetch_with_a_setting_scrapy_refuses_names_each_url_and_fetches_nothing(
+    site: LoopbackSite, sqlite_url: str, as_json: bool
+) -> None:
+    site.routes["/a"] = Reply(article_page())
     url = site.url("/a")
-    result = run_archivist("fetch", url, "--db", sqlite_url, "-s", "DOWNLOAD_TIMEOUT=abc")
+    json_flag = ["--json"] if as_json else []
+    bad = ["-s", "DEFAULT_REQUEST_HEADERS=abc"]  # a dict setting: Scrapy reads it as JSON
+    result = run_archivist("fetch", url, *json_flag, "--db", sqlite_url, *bad)
     assert result.returncode == 1
     assert stderr_lines(result) == [
-        f"error: {url}: not fetched (ValueError: could not convert string to float: 'abc')"
+        f"error: {url}: not fetched (JSONDecodeError: Expecting value: line 1 column 1 (char 0))"
     ]
-    assert result.stdout == ""
+    if as_json:  # stdout names it too, for a script that reads only stdout
+        record = json.loads(result.stdout)
+        assert (record["url"], record["outcome"]) == (url, "not_fetched")
+        assert record["error"].startswith("JSONDecodeError")
+    else:
+        assert result.stdout == ""
     assert site.log == []
     assert scalar(sqlite_url, "select count(*) from captures") == 0
 
@@ -78,12 +99,14 @@ def test_fetch_stopped_by_a_signal_names_the_urls_it_did_not_fetch(
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 3, err
-    fetched = [json.loads(line)["url"] for line in out.splitlines()]
+    records = [json.loads(line) for line in out.splitlines()]
+    fetched = [r["url"] for r in records if r["outcome"] != "not_fetched"]
     not_fetched = [
         line.removeprefix("error: ").removesuffix(": not fetched (interrupted by a signal)")
         for line in err.strip().splitlines()
     ]
     assert fetched and not_fetched
+    assert [r["url"] for r in records if r["outcome"] == "not_fetched"] == not_fetched
     assert sorted(fetched + not_fetched) == sorted(urls)  # every URL, each said once
     assert scalar(sqlite_url, "select count(*) from captures") == len(fetched)
 

@@ -66,12 +66,14 @@ def test_fetch_sends_nothing_new_after_the_first_signal(
     # Scrapy alone sent every request its downloader held (12 more pages, 3 turns of 4): the
     # count above is the behaviour; time is only a loose guard, for a loaded CI machine.
     assert seconds < WAITING_FOR_THE_QUEUE, seconds
-    fetched = [json.loads(line)["url"] for line in out.splitlines()]
+    records = [json.loads(line) for line in out.splitlines()]
+    fetched = [r["url"] for r in records if r["outcome"] != "not_fetched"]
     lines = err.strip().splitlines()
     assert all(line.startswith("error: ") and line.endswith(NOT_FETCHED) for line in lines)
     not_fetched = [line.removeprefix("error: ").removesuffix(NOT_FETCHED) for line in lines]
     assert fetched and not_fetched
     assert sorted(fetched + not_fetched) == sorted(urls)  # every URL, each said once
+    assert [r["url"] for r in records if r["outcome"] == "not_fetched"] == not_fetched
     asked = {site.url(path) for path in requested(site, paths)}
     assert set(fetched) <= asked
     captured = rows(sqlite_url, "select requested_url, status_code from captures")
@@ -122,7 +124,9 @@ def test_requests_held_before_the_downloader_are_not_sent_after_the_signal(
 
     assert process.returncode == 3, err
     assert requested(site, paths) == []
-    assert out == ""
+    assert [(r["url"], r["outcome"]) for r in map(json.loads, out.splitlines())] == [
+        (url, "not_fetched") for url in urls
+    ]
     assert err.strip().splitlines() == [f"error: {url}{NOT_FETCHED}" for url in urls]
 
 
@@ -140,7 +144,9 @@ def test_a_second_signal_still_stops_at_once(site: LoopbackSite, sqlite_url: str
     assert process.returncode == 3, err
     assert seconds < ON_THE_WIRE / 2, seconds  # the pages on the wire were not waited for
     lines = err.strip().splitlines()
-    assert len(out.splitlines()) + len(lines) == len(urls)
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len([r for r in records if r["outcome"] != "not_fetched"]) + len(lines) == len(urls)
+    assert len(records) == len(urls)  # stdout names every URL, fetched or not
     assert all(line.endswith(NOT_FETCHED) for line in lines)
 
 
@@ -157,5 +163,6 @@ def test_a_retry_after_wait_ends_at_the_first_signal(site: LoopbackSite, sqlite_
     assert process.returncode == 3, err
     assert seconds < 30, seconds  # not the 60 s asked for
     assert site.log[before:] == []
-    assert (out, err.strip()) == ("", f"error: {url}{NOT_FETCHED}")
+    assert json.loads(out)["outcome"] == "not_fetched"
+    assert err.strip() == f"error: {url}{NOT_FETCHED}"
     assert rows(sqlite_url, "select count(*) from captures") == [(0,)]

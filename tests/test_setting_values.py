@@ -29,6 +29,9 @@ SECONDS = "a number of seconds >= 0"
 
 # `-s` pairs no crawl can use, and what each must be instead.
 REFUSED_PAIRS = [
+    ("DOWNLOAD_TIMEOUT=abc", "DOWNLOAD_TIMEOUT must be a number, not 'abc'"),
+    ("CONCURRENT_REQUESTS=abc", "CONCURRENT_REQUESTS must be a number, not 'abc'"),
+    ("ROBOTSTXT_OBEY=maybe", "ROBOTSTXT_OBEY must be true or false (or 1 or 0), not 'maybe'"),
     ("ARCHIVIST_LIMIT=abc", f"ARCHIVIST_LIMIT must be {WHOLE_0}, not 'abc'"),
     ("ARCHIVIST_LIMIT=-1", f"ARCHIVIST_LIMIT must be {WHOLE_0}, not '-1'"),
     ("ARCHIVIST_LIMIT=2.5", f"ARCHIVIST_LIMIT must be {WHOLE_0}, not '2.5'"),
@@ -72,6 +75,8 @@ REFUSED_PAIRS = [
 ]
 # Values at the edge of each kind, or in each spelling it takes: kept as -s converts them.
 ACCEPTED_PAIRS = {
+    "DOWNLOAD_TIMEOUT=7.5": 7.5,
+    "CONCURRENT_REQUESTS=4": 4,
     "ARCHIVIST_LIMIT=0": 0,
     "ARCHIVIST_EXTRACT_WORKERS=0": 0,
     "ARCHIVIST_READ_BEFORE_POOL=0": 0,

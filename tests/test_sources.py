@@ -241,6 +241,22 @@ def test_import_takes_every_in_seconds_and_enabled_false(archive: str, tmp_path:
     assert "0 changed, 1 unchanged" in run(archive, "import", str(file)).output
 
 
+def test_import_without_enabled_leaves_a_disabled_source_disabled(
+    archive: str, tmp_path: Path
+) -> None:
+    file = tmp_path / "sources.toml"
+    file.write_text("[sources.a]\n" + FEED + "every = 60\n", encoding="utf-8")
+    assert run(archive, "import", str(file)).exit_code == 0
+    assert listed(archive)["a"]["enabled"] is True  # a new source: enabled
+    assert run(archive, "disable", "a").exit_code == 0
+    again = run(archive, "import", str(file))
+    assert "0 changed, 1 unchanged" in again.output, again.output
+    assert listed(archive)["a"]["enabled"] is False
+    file.write_text("[sources.a]\n" + FEED + "every = 60\nenabled = true\n", encoding="utf-8")
+    assert "1 changed" in run(archive, "import", str(file)).output
+    assert listed(archive)["a"]["enabled"] is True
+
+
 @pytest.mark.parametrize(
     "name", ["ARCHIVIST_DB_URL", "ARCHIVIST_SOURCE_ID", "ARCHIVIST_CRAWL_RUN_ID"]
 )

@@ -23,13 +23,14 @@ def page(body: str, head: str = "") -> bytes:
 <body><article>{body}</article></body></html>""".encode()
 
 
-def test_a_brief_of_two_short_paragraphs_keeps_its_lines() -> None:
+def test_a_brief_of_short_paragraphs_keeps_its_lines_and_every_word() -> None:
     body = """<h1>Tram depot fire</h1><span class="byline">By Jo Marsh</span>
 <p>A fire broke out at the northern tram depot on Monday night, the fire service said.</p>
-<p>Nobody was hurt.</p>"""
+<div>Trams will be diverted.</div><p>Nobody was hurt.</p><script>var a = 1;</script>"""
     snapshot = read_article(URL, page(body))
     assert snapshot.text.split("\n") == [
         "A fire broke out at the northern tram depot on Monday night, the fire service said.",
+        "Trams will be diverted.",
         "Nobody was hurt.",
     ]
 
@@ -41,6 +42,15 @@ def test_a_lede_the_summary_repeats_stays() -> None:
     head = f'<meta property="og:description" content="{LEDE}">'
     body = "<h1>Tram depot fire</h1>" + "".join(f"<p>{p}</p>" for p in [LEDE, *STORY])
     assert read_article(URL, page(body, head)).text.split("\n") == [LEDE, *STORY]
+
+
+@pytest.mark.parametrize(
+    "dek", ['<p class="standfirst">{}</p>', '<p class="article__summary">{}</p>']
+)
+def test_a_standfirst_paragraph_the_summary_repeats_goes(dek: str) -> None:
+    head = f'<meta property="og:description" content="{LEDE}">'
+    body = "<h1>Tram depot fire</h1>" + dek.format(LEDE) + "".join(f"<p>{p}</p>" for p in STORY)
+    assert read_article(URL, page(body, head)).text.split("\n") == STORY
 
 
 def test_a_standfirst_the_summary_repeats_goes() -> None:
@@ -62,11 +72,19 @@ def test_a_subhead_over_the_rest_of_the_story_stays(heading: str) -> None:
     assert apply_rules("\n".join(lines), RULES).text.split("\n") == lines
 
 
-def test_a_comment_section_is_still_cut() -> None:
-    tail = ["Sam Reader", "November 3, 2026 at 10:12 am", "Great news for the campus!", "Reply"]
-    cleaned = apply_rules("\n".join([*STORY, "3 Comments", *tail]), RULES)
+@pytest.mark.parametrize(
+    ("heading", "tail"),
+    [
+        ("Comments", ["Sam Reader", "November 3, 2026 at 10:12 am", "Great news!", "Reply"]),
+        ("3 Comments", ["Great article, thanks for sharing this with us!", "I disagree with it."]),
+        ("2 thoughts on “Tram line extended”", ["Great news for the campus, at last!", "Agreed."]),
+        ("3 комментария", ["Отличная статья, спасибо автору!", "Сколько можно это терпеть?"]),
+    ],
+)
+def test_a_comment_section_is_still_cut(heading: str, tail: list[str]) -> None:
+    cleaned = apply_rules("\n".join([*STORY, heading, *tail]), RULES)
     assert cleaned.text.split("\n") == STORY
-    assert cleaned.removed == Counter({"en:trailing-comments": 1})
+    assert sum(cleaned.removed.values()) == 1
 
 
 BIO = "Maria Lopez is a professor of transport history at the city university."
@@ -96,6 +114,12 @@ def test_a_bio_as_the_last_line_is_cut() -> None:
         "Contact us straight away, the bank told customers who had been caught out.",
         "Victims could receive compensation from their bank under new rules.",
         "Disclosure of the scale of losses was made in the annual report.",
+        "Have a tip? Call Crime Stoppers at 800-222-8477.",
+        "Never miss a beat",
+        "3 of 4",
+        "Текст: Указ Президента Российской Федерации",
+        "Источник: «Мы не планируем повышать ставки», — сказал министр.",
+        "Нравится",
     ],
 )
 def test_a_story_line_that_starts_like_boilerplate_stays(line: str) -> None:
@@ -111,6 +135,16 @@ def test_a_story_line_that_starts_like_boilerplate_stays(line: str) -> None:
         "Disclosure: we may earn a commission on purchases.",
         "Healthline may receive a commission when you buy through links on this page.",
         "Follow Daily Example on Google News",
+        '"Leave a Reply"',
+        "'Advertisement'",
+        "«Читайте также»",
+        "Call us 24/7 at 555-0100",
+        "Shop Now & Save 20%",
+        "Get Started Free",
+        "Order now, stocks are limited!",
+        "Disclosure Policy",
+        "Disclosure! As an Amazon Associate I earn from qualifying purchases.",
+        "Engadget may earn an affiliate commission.",
     ],
 )
 def test_the_boilerplate_those_rules_were_made_for_still_goes(line: str) -> None:
@@ -118,21 +152,15 @@ def test_the_boilerplate_those_rules_were_made_for_still_goes(line: str) -> None
     assert cleaned.text.split("\n") == STORY
 
 
-@pytest.mark.parametrize(
-    ("heading", "promoted"),
-    [
-        ("READ ALSO", "Ferry timetable changes announced for winter"),
-        ("Читайте также", "Мэрия объявила конкурс на реконструкцию набережной"),
-    ],
-)
-def test_a_read_also_heading_goes_with_the_headline_it_promotes(
-    heading: str, promoted: str
-) -> None:
-    cleaned = apply_rules("\n".join([*STORY[:2], heading, promoted, *STORY[2:]]), RULES)
+def test_a_read_also_heading_goes_and_leaves_the_line_under_it() -> None:
+    # a single promoted headline stays: nothing in the text tells it from the next subhead
+    for heading in ("READ ALSO", "Also read", "Читайте также"):
+        under = "What happens next"
+        cleaned = apply_rules("\n".join([*STORY[:2], heading, under, *STORY[2:]]), RULES)
+        assert cleaned.text.split("\n") == [*STORY[:2], under, *STORY[2:]]
+
+
+def test_a_read_also_heading_goes_with_the_list_under_it() -> None:
+    promoted = ["- Ferry timetable changes announced", "- Mayor opens new library"]
+    cleaned = apply_rules("\n".join([*STORY[:2], "Also read:", *promoted, *STORY[2:]]), RULES)
     assert cleaned.text.split("\n") == STORY
-
-
-def test_a_read_also_heading_leaves_a_sentence_under_it() -> None:
-    said = "Passenger groups welcomed the plan."
-    cleaned = apply_rules("\n".join([*STORY[:2], "Also read", said, *STORY[2:]]), RULES)
-    assert cleaned.text.split("\n") == [*STORY[:2], said, *STORY[2:]]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from crawler.cli.options import require_site_rules, settings_option
+from crawler.cli.source_fields import checked_url
 from crawler.fetch import FetchResult, fetch_saved, fetch_urls
 from crawler.golden import CaseError, check_free, save_case
 from crawler.items import FetchedPage
@@ -68,6 +70,9 @@ def fetch(
     result = _run(urls, db_url, no_store, html_file, page_url, overrides)
     for page in result.pages:
         click.echo(json.dumps(page_record(page), ensure_ascii=False) if as_json else summary(page))
+    if as_json:  # a script reading stdout learns of every URL it asked for
+        for url, why in result.unfetched:
+            click.echo(json.dumps(unfetched_record(url, why), ensure_ascii=False))
     unsaved = _save_cases(fixture_dir, result.pages, as_json) if fixture_dir is not None else 0
     failed = [p for p in result.pages if p.outcome not in SUCCESS_OUTCOMES]
     for page in failed:
@@ -116,8 +121,7 @@ def _run(
     if not urls:
         raise click.UsageError("give at least one URL (or --html FILE --url URL)")
     for url in urls:
-        if not url.lower().startswith(("http://", "https://")):
-            raise click.UsageError(f"not an http(s) URL: {url}")
+        checked_url(url)
     try:
         settings = parse_overrides(overrides)
     except ValueError as exc:
@@ -151,6 +155,13 @@ def page_record(page: FetchedPage) -> dict[str, Any]:
         "error": page.error,
         "fetched_at": _iso(page.fetched_at),
     }
+
+
+def unfetched_record(url: str, why: str) -> dict[str, Any]:
+    """The JSON form of a URL that got no page at all (outcome `not_fetched`): the keys of
+    page_record, empty but for the URL, the outcome and the reason."""
+    record = page_record(FetchedPage(requested_url=url, fetched_at=datetime.now(UTC)))
+    return {**record, "outcome": "not_fetched", "error": why, "fetched_at": None}
 
 
 def _iso(value: Any) -> str | None:

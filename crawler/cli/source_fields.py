@@ -123,7 +123,7 @@ def discovery_fields(
         raise click.UsageError("--follow and --depth go with --start")
     fields: dict[str, Any] = {}
     for kind, url in chosen.items():
-        fields.update(kind=kind, url=_checked_url(url))
+        fields.update(kind=kind, url=checked_url(url))
     if follow is not None:
         fields["follow"] = _checked_pattern(follow)
     if depth is not None:
@@ -169,7 +169,8 @@ def checked_name(name: str) -> str:
     return name
 
 
-def _checked_url(url: str) -> str:
+def checked_url(url: str) -> str:
+    """`url` if it is an http(s) URL with a host; a usage error otherwise."""
     if not url.lower().startswith(("http://", "https://")):
         raise click.UsageError(f"not an http(s) URL: {url}")
     if any(char.isspace() for char in url):

@@ -368,7 +368,7 @@ def source_import(file: Path, db_url: str | None) -> None:
     depth = 2
     cron = "0 * * * *"
     timezone = "Europe/Minsk"   # optional: the zone cron is read in [UTC]
-    enabled = true            # optional
+    enabled = true            # optional: left out, a known source keeps its state
     settings = { DOWNLOAD_DELAY = 1 }   # optional
     """
     declared = read_declarations(file)
@@ -457,14 +457,15 @@ def _declared_fields(name: str, table: dict[str, Any]) -> dict[str, Any]:
     fields.setdefault("follow", None)
     fields.setdefault("depth", 1)
     fields.setdefault("timezone", None)
-    fields["enabled"] = table.get("enabled", True)
+    if "enabled" in table:  # left out: a new source is enabled, a known one stays as it is
+        fields["enabled"] = table["enabled"]
     fields["options"] = {"settings": settings_table(table.get("settings", {}))}
     return fields
 
 
 def _import_one(session: Session, current: Source | None, name: str, fields: dict[str, Any]) -> str:
     if current is None:
-        values = dict(fields)
+        values = {"enabled": True, **fields}
         add_source(session, name, values.pop("kind"), values.pop("url"), **values)
         return "added"
     if all(getattr(current, column) == value for column, value in fields.items()):

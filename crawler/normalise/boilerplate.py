@@ -32,10 +32,11 @@ PARAGRAPH_WORDS = 40
 # "Reply" lines. Other trailing blocks (references, disclaimers) are sentences too.
 STORY_TAIL_SENTENCES = 2
 SENTENCE_WORDS = 4
-HEADLINE_MAX_WORDS = 20  # a "Read also" heading takes the one promoted headline under it
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*$")
 MAX_LINE_CHARS = 1000  # rules see lines up to this long; a longer line is a paragraph of prose
 _EDGE_PUNCTUATION = " \t.:;!?|·•–—-»«\"'()[]*#>✓✔➔→"
+_OPENING_QUOTES = "\"'«“‘„"
+_CLOSING_QUOTES = ('"', "'", "»", "”", "’")
 _LEADING_PUNCTUATION = _EDGE_PUNCTUATION.replace('"', "").replace("'", "").replace("«", "")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]\s|\d{1,2}[.)]\s)")
 _FRAGMENT = re.compile(r"\{([a-z_]+)\}")
@@ -55,7 +56,6 @@ class Rule:
     examples: tuple[str, ...] = ()  # lines the rule must remove (checked by the tests)
     max_tail_lines: int | None = None  # cut: only when at most this many lines follow
     unless_story_follows: bool = False  # cut: not when only sentences follow (see above)
-    takes_headline: bool = False  # block: with no list under it, the headline line under it
 
 
 @dataclass
@@ -113,17 +113,24 @@ def _compile(
         raise RulesError(f"{name}: invalid pattern ({exc})") from exc
     tail = entry.get("max_tail_lines")
     story = bool(entry.get("unless_story_follows", False))
-    headline = bool(entry.get("takes_headline", False))
-    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail, story, headline)
+    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail, story)
 
 
 def line_key(line: str) -> str:
     """A line as rules see it: trimmed of edge punctuation and folded spaces.
 
-    An opening quotation mark stays: a line that starts with one is quoted speech ("We use
-    cookies for everything," said...), which no rule matches.
+    A line that opens a quotation and goes on after it ("We use cookies for everything," said
+    one retailer) is quoted speech: its opening mark stays, and no rule matches it. A line
+    wholly in quotation marks is trimmed of them like any edge punctuation.
     """
-    return " ".join(line.lstrip(_LEADING_PUNCTUATION).rstrip(_EDGE_PUNCTUATION).split())
+    stripped = line.strip()
+    quoted = stripped.rstrip(" .!?,;:…").endswith(_CLOSING_QUOTES)
+    start = (
+        _LEADING_PUNCTUATION
+        if stripped[:1] in _OPENING_QUOTES and not quoted
+        else _EDGE_PUNCTUATION
+    )
+    return " ".join(stripped.rstrip(_EDGE_PUNCTUATION).lstrip(start).split())
 
 
 class Matcher:
@@ -184,26 +191,14 @@ def _drop_blocks(
     kept: list[int] = []
     index = 0
     while index < len(lines):
-        rule = block.match(keys[index], removed)
-        if rule is not None:
+        if block.match(keys[index], removed):
             index += 1
-            listed = index
             while index < len(lines) and _LIST_ITEM.match(lines[index]):
-                index += 1
-            if index == listed and rule.takes_headline and _is_headline(lines, index):
                 index += 1
             continue
         kept.append(index)
         index += 1
     return kept
-
-
-def _is_headline(lines: list[str], index: int) -> bool:
-    """Whether the line at `index` reads as a promoted story's headline: short, no sentence."""
-    if index >= len(lines):
-        return False
-    line = lines[index].strip()
-    return 0 < len(line.split()) <= HEADLINE_MAX_WORDS and not _SENTENCE_END.search(line)
 
 
 def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[str]) -> int:

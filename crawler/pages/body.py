@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from configparser import ConfigParser
 from copy import deepcopy
 from dataclasses import dataclass, replace
-from functools import cache
 from typing import Any
 
 from lxml.etree import Element, XPath
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction, xpaths
-from trafilatura.settings import use_config
+from trafilatura.settings import BASIC_CLEAN_XPATH
 
 from crawler.pages.shortcuts import shortcuts
 
@@ -22,9 +20,18 @@ from crawler.pages.shortcuts import shortcuts
 # token such as "accordion-icon-style-arrow" ("-icon"), so they are opened: only their
 # accordion class tokens and no hiding attributes are left. One walk finds both; it visits
 # class attributes, not elements: the substring tests are what makes it slow.
+# A view or hit counter drawn as an icon and a bare number ("<span class="post-views"><i
+# class="fa fa-eye"></i> 9,876</span>") leaves a line that no text rule can tell from content,
+# and it changes on every visit: a small element whose class says view, hit or counter and
+# whose text is a number (and an icon, or a "views" word) is removed with the captions.
 CAPTIONS_AND_ACCORDIONS = XPath(
     "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
-    " or contains(., 'accordion')]/parent::*"
+    " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')"
+    " or contains(., 'counter')]/parent::*"
+)
+_COUNTER_CLASS = re.compile(r"(?<![a-z])views?(?![a-z])|view[-_]?count|hits|counter", re.IGNORECASE)
+_COUNTER_TEXT = re.compile(
+    r"[^\w\s]{0,3}\s*\d[\d,. ]{0,12}[kKmMкК]?\s*(?:views?|hits|reads?|просмотр\w*)?", re.IGNORECASE
 )
 _PAGE_PARTS = frozenset({"body", "article", "main"})
 _HIDING = ("hidden", "aria-hidden")
@@ -37,8 +44,8 @@ _HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 #   the page's <article> or <body> (breadcrumbs and menus included) on one line; the recall
 #   reading wins when it has lines and keeps most of the words. "Too little" is under
 #   MIN_EXTRACTED_SIZE characters (250), so a brief of two short paragraphs always comes out
-#   flat, headline and byline glued to the story: a dump of under FLAT_MIN_WORDS words is read
-#   again with that floor at BRIEF_MIN_CHARS instead;
+#   flat, headline and byline glued to the story: a dump of under FLAT_MIN_WORDS words is
+#   broken into lines at its <article>'s block elements instead (article_lines), word for word;
 # - a short reading: under RECALL_SHARE of the words in the page's paragraphs, list items,
 #   headings and cells outside nav, header, footer, aside and forms (a dropped section, a list
 #   of cards), or a reading without a single list item although the page's lists hold over
@@ -55,7 +62,13 @@ _HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 # (headlines, one-sentence teasers) is rightly discarded, even when it makes the story look
 # short. On the labelled corpus it changes three pages, each for the better.
 FLAT_MIN_WORDS = 100
-BRIEF_MIN_CHARS = 20
+# where a brief's lines break (trafilatura's own block elements)
+BLOCK_TAGS = (
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+)  # fmt: skip
+_OUTERMOST_ARTICLES = XPath(".//article[not(ancestor::article)]")
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
 LIST_SHARE = 0.2
@@ -85,8 +98,10 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
         if node.tag == "figcaption" or ("caption" in classes or "credit" in classes):
             if node.getparent() is not None:
                 node.drop_tree()
-        else:
+        elif "accordion" in classes:
             _open_accordion(node, classes)
+        elif _is_counter(node, classes):
+            node.drop_tree()
     for item in tree.iter("li"):  # lxml's tag filter: far cheaper than an XPath walk
         if item.text and item.text[:1].isspace():  # "<li>\n  March 16": one line, as shown
             item.text = item.text.lstrip()
@@ -99,6 +114,18 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
             _quote(node)
         node.tag = "span"  # inline and kept: trafilatura reads its text in place
     return tree
+
+
+def _is_counter(node: HtmlElement, classes: str) -> bool:
+    """Whether an element is a counter of its own: a class that says so, an icon at most, a
+    number for text, and no text of the sentence around it (a number inside prose stays)."""
+    parent = node.getparent()
+    if parent is None or len(node) > 2 or any(len(child) for child in node):
+        return False
+    before = parent.text if node.getprevious() is None else node.getprevious().tail
+    if (before or "").strip() or (node.tail or "").strip() or not _COUNTER_CLASS.search(classes):
+        return False
+    return _COUNTER_TEXT.fullmatch(node.text_content().strip()) is not None
 
 
 def _open_accordion(node: HtmlElement, classes: str) -> None:
@@ -178,7 +205,6 @@ class ExtractionOptions:
     favor_recall: bool = False
     fast: bool = False  # skip trafilatura's comparison with readability and jusText
     prune_xpath: tuple[str, ...] = ()
-    brief: bool = False  # take a reading of under MIN_EXTRACTED_SIZE characters (see above)
 
     @property
     def picked_a_mode(self) -> bool:
@@ -199,15 +225,7 @@ class ExtractionOptions:
             "deduplicate": False,  # its LRU cache is process-global and changes results
             "with_metadata": False,  # the page object reads metadata itself, cheaper and first
             "prune_xpath": list(self.prune_xpath) or None,
-            **({"config": _brief_config()} if self.brief else {}),
         }
-
-
-@cache
-def _brief_config() -> ConfigParser:
-    config = use_config()
-    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(BRIEF_MIN_CHARS))
-    return config
 
 
 def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str:
@@ -217,10 +235,31 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
     words = len(text.split())
     if options.picked_a_mode or "\n" in text or not words:
         return text
-    brief = words < FLAT_MIN_WORDS
-    again = _extract(tree, url, replace(options, brief=True) if brief else _recall(options))
+    if words < FLAT_MIN_WORDS:
+        return article_lines(tree, text) or text
+    again = _extract(tree, url, _recall(options))
     structured = "\n" in again and len(again.split()) >= STRUCTURED_MIN_SHARE * words
     return again if structured else text
+
+
+def article_lines(tree: HtmlElement, flat: str) -> str | None:
+    """The flat dump of a brief, broken into lines where the page's <article> breaks it.
+
+    trafilatura's last resort gives the text of the page's outermost <article> elements as
+    one line; the same words, line by line at the article's block elements (its headline,
+    byline and paragraphs on lines of their own), or None when they are not the same words.
+    """
+    copied = deepcopy(tree)
+    for node in BASIC_CLEAN_XPATH(copied):  # what trafilatura's last resort leaves out
+        node.drop_tree()
+    lines: list[str] = []
+    for article in _OUTERMOST_ARTICLES(copied):
+        for block in article.iter(*BLOCK_TAGS):
+            block.text = f"\n{block.text or ''}"
+            block.tail = f"\n{block.tail or ''}"
+        lines.extend(" ".join(line.split()) for line in article.text_content().split("\n"))
+    lines = [line for line in lines if line]
+    return "\n".join(lines) if " ".join(lines).split() == flat.split() else None
 
 
 def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions, text: str) -> str:

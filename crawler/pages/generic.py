@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from lxml.etree import XPath
@@ -39,6 +40,20 @@ LD_BODY_MIN_WORDS = 150
 # A page this short with nothing that marks an article (no date, no article markup or type) is
 # a home or section page whose menu or link list trafilatura read, not a story.
 UNMARKED_MIN_WORDS = 50
+# Dublin Core names (Drupal and library or government CMSs declare dates and authors this way)
+DUBLIN_CORE_DATE = (
+    "dc.date",
+    "dcterms.date",
+    "dcterms.issued",
+    "dc.date.issued",
+    "dcterms.created",
+)
+DUBLIN_CORE_CREATOR = ("dcterms.creator", "dc.creator")
+_DEK_CLASS = re.compile(
+    r"standfirst|\bdeck?\b|dek[-_]|sub-?title|subhead|summary|excerpt|strapline|teaser|"
+    r"description",
+    re.IGNORECASE,
+)
 _PARAGRAPH_SAYING = XPath("//p[normalize-space() = $text]")
 
 
@@ -89,16 +104,20 @@ class GenericArticlePage:
     def standfirst(self) -> str | None:
         """The page's declared summary, unless the page shows it as the story's first paragraph.
 
-        A standfirst repeats the summary above the story (a dek, a subtitle heading), and the
-        body drops it; but a summary a CMS made from the story's first sentence is the lede: a
-        <p> followed by the story's other paragraphs.
+        A standfirst repeats the summary above the story (a dek, a subtitle heading, a <p>
+        whose class or whose parent's class says so), and the body drops it; but a summary a
+        CMS made from the story's first sentence is the lede: a plain <p> followed by the
+        story's other paragraphs.
         """
         summary = first_meta(self.meta, "og:description", "description")
         if not summary or len(summary.split()) > STANDFIRST_MAX_WORDS:
             return summary
         for node in _PARAGRAPH_SAYING(self.tree, text=" ".join(summary.split())):
-            following = node.getnext()
-            if following is not None and following.tag == "p":
+            following, parent = node.getnext(), node.getparent()
+            classes = (
+                f"{node.get('class', '')} {parent.get('class', '') if parent is not None else ''}"
+            )
+            if following is not None and following.tag == "p" and not _DEK_CLASS.search(classes):
                 return None
         return summary
 
@@ -136,13 +155,20 @@ class GenericArticlePage:
     def authors(self) -> tuple[str, ...]:
         names = ld_authors(self.ld)
         if not names:
-            raw = first_meta(self.meta, "author", "article:author", "parsely-author")
+            raw = first_meta(
+                self.meta, "author", "article:author", "parsely-author", *DUBLIN_CORE_CREATOR
+            )
             names = [raw] if raw and "://" not in raw else byline_authors(self.tree)
         return clean_authors(names)
 
     def published_at(self) -> datetime | None:
         declared = ld_text(self.ld, "datePublished") or first_meta(
-            self.meta, "article:published_time", "datePublished", "pubdate", "date", "dc.date"
+            self.meta,
+            "article:published_time",
+            "datePublished",
+            "pubdate",
+            "date",
+            *DUBLIN_CORE_DATE,
         )
         return to_utc(declared) or fallback_date(self.tree, self.url)
 

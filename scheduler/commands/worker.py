@@ -106,8 +106,9 @@ def worker(
         parse_overrides(overrides)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    if sync_every < 1 or crawl_timeout < 1:
-        raise click.UsageError("--sync-every and --crawl-timeout must be at least 1 second")
+    for option, seconds in (("--sync-every", sync_every), ("--crawl-timeout", crawl_timeout)):
+        if seconds < 1:
+            raise click.UsageError(f"{option} must be at least 1 second, not {seconds}")
     url = database_url(db_url)
     settings = WorkerSettings(
         url=url, max_parallel=max_parallel, grace=grace, crawl_timeout=crawl_timeout,
