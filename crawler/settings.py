@@ -209,12 +209,31 @@ def unfit_value(name: str, value: Any) -> str | None:
     return None if kind is None or kind.fits(value) else kind.described
 
 
-SCRAPY_NUMBER = Kind("a number", _number)
-SCRAPY_SWITCH = Kind("true or false (or 1 or 0)", lambda value: value in (True, False, 0, 1))
+def _scrapy_number(value: Any) -> bool:
+    """What Scrapy's getint/getfloat read: a number, a switch, text of a number, or None."""
+    if value is None or isinstance(value, bool) or _number(value) or value == "None":
+        return True
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+SCRAPY_NUMBER = Kind("a number", _scrapy_number)
+# what Scrapy's getbool reads
+SCRAPY_SWITCH = Kind(
+    "true or false (or 1 or 0)",
+    lambda value: (
+        value in (True, False, 0, 1) or value in ("True", "False", "true", "false", "1", "0")
+    ),
+)
 
 
 def _scrapy_kind(name: str) -> Kind | None:
-    """The kind of a Scrapy setting whose default is a number or a switch; None otherwise."""
+    """The kind of a Scrapy setting whose default is a number or a switch; None otherwise.
+
+    Only values Scrapy's own getters would refuse at run time are refused, in its words."""
     from scrapy.settings import default_settings  # loaded only when a Scrapy setting is given
 
     default = getattr(default_settings, name, None)

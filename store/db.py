@@ -51,7 +51,7 @@ def database_url(explicit: str | None = None) -> str:
         url = f"sqlite:///{url}"
     try:
         parsed = make_url(url)
-        backend, driver, _ = parsed.get_backend_name(), parsed.get_driver_name(), parsed.port
+        backend, _ = parsed.get_backend_name(), parsed.port
     except (ValueError, ArgumentError) as exc:
         raise ArchiveURLError(
             f"the archive URL (--db / {DB_ENV}) is not a valid SQLAlchemy URL: "
@@ -62,6 +62,7 @@ def database_url(explicit: str | None = None) -> str:
             "archivist supports SQLite (sqlite:///archive.db) and PostgreSQL "
             f"(postgresql+psycopg://user@host/db), not {backend} (the URL in --db / {DB_ENV})"
         )
+    driver = parsed.get_driver_name()  # known now: the backend is one of the two
     if driver != DRIVERS[backend]:
         raise ArchiveURLError(
             f"archivist talks to {backend} through {DRIVERS[backend]}, the driver it installs: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect
@@ -27,6 +28,8 @@ def test_malformed_archive_url_is_one_clear_line(url: str, command: list[str]) -
 
 
 UNSUPPORTED = [
+    "postgres://u:secretpw@localhost/db",
+    "sqllite:///archive.db",
     "mysql://u:secretpw@localhost/db",
     "oracle://u:secretpw@h/db",
     "mssql+pyodbc://u:secretpw@h/db",
@@ -156,3 +159,11 @@ def test_another_driver_is_one_line_naming_the_one_installed(url: str, command: 
     assert "through psycopg" in result.output or "through pysqlite" in result.output
     assert "secretpw" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_fetch_takes_a_pasted_url_with_a_space_source_add_does_not() -> None:
+    from crawler.cli.source_fields import checked_url
+
+    assert checked_url("http://example.com/a b", spaces=True) == "http://example.com/a b"
+    with pytest.raises(click.UsageError, match="cannot contain spaces"):
+        checked_url("http://example.com/a b")

@@ -14,7 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import update
 
-from crawler.settings import INTERNAL_SETTINGS, SCRAPY_SETTINGS, SETTING_KINDS
+from crawler.settings import (
+    INTERNAL_SETTINGS,
+    SCRAPY_SETTINGS,
+    SETTING_KINDS,
+    checked_settings,
+    parse_overrides,
+)
 from scheduler.cli import cli
 from store.db import open_archive, transaction, upgrade
 from store.models import Source
@@ -325,3 +331,23 @@ def test_an_edit_that_leaves_the_shortest_revisit_wait_above_the_longest_is_refu
         "Error: ARCHIVIST_REVISIT_MIN (2h) must not be longer than ARCHIVIST_REVISIT_MAX (1h)"
     )
     assert sources(archive)["a"]["settings"] == {"ARCHIVIST_REVISIT_MIN": "2h"}
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        "TELNETCONSOLE_ENABLED=False",  # an int default read as a switch
+        "FEED_EXPORT_INDENT=None",
+        "ROBOTSTXT_OBEY=0",
+        "DOWNLOAD_DELAY=0.5",
+        "LOG_LEVEL=INFO",
+        "USER_AGENT=archivist-test",
+    ],
+)
+def test_scrapy_settings_scrapy_reads_are_taken(pair: str) -> None:
+    name, _, _ = pair.partition("=")
+    assert name in parse_overrides((pair,))
+
+
+def test_a_declared_scrapy_setting_may_be_text_scrapy_reads() -> None:
+    assert checked_settings({"DOWNLOAD_DELAY": "2", "COOKIES_ENABLED": "False"})

@@ -121,7 +121,7 @@ def _run(
     if not urls:
         raise click.UsageError("give at least one URL (or --html FILE --url URL)")
     for url in urls:
-        checked_url(url)
+        checked_url(url, spaces=True)
     try:
         settings = parse_overrides(overrides)
     except ValueError as exc:

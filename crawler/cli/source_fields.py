@@ -169,11 +169,12 @@ def checked_name(name: str) -> str:
     return name
 
 
-def checked_url(url: str) -> str:
-    """`url` if it is an http(s) URL with a host; a usage error otherwise."""
+def checked_url(url: str, spaces: bool = False) -> str:
+    """`url` if it is an http(s) URL with a host (and no spaces, unless `spaces`: a URL
+    pasted into `fetch` is sent with them escaped); a usage error otherwise."""
     if not url.lower().startswith(("http://", "https://")):
         raise click.UsageError(f"not an http(s) URL: {url}")
-    if any(char.isspace() for char in url):
+    if not spaces and any(char.isspace() for char in url):
         raise click.UsageError(f"a URL cannot contain spaces: {url!r}")
     try:
         host = urlsplit(url).hostname

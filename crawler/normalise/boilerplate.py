@@ -119,18 +119,10 @@ def _compile(
 def line_key(line: str) -> str:
     """A line as rules see it: trimmed of edge punctuation and folded spaces.
 
-    A line that opens a quotation and goes on after it ("We use cookies for everything," said
-    one retailer) is quoted speech: its opening mark stays, and no rule matches it. A line
-    wholly in quotation marks is trimmed of them like any edge punctuation.
+    An opening quotation mark stays: a line that starts with one is quoted speech, which no rule
+    matches ("We use cookies for everything," said one retailer; "What do you think?").
     """
-    stripped = line.strip()
-    quoted = stripped.rstrip(" .!?,;:…").endswith(_CLOSING_QUOTES)
-    start = (
-        _LEADING_PUNCTUATION
-        if stripped[:1] in _OPENING_QUOTES and not quoted
-        else _EDGE_PUNCTUATION
-    )
-    return " ".join(stripped.rstrip(_EDGE_PUNCTUATION).lstrip(start).split())
+    return " ".join(line.strip().rstrip(_EDGE_PUNCTUATION).lstrip(_LEADING_PUNCTUATION).split())
 
 
 class Matcher:

@@ -22,14 +22,17 @@ from crawler.pages.shortcuts import shortcuts
 # class attributes, not elements: the substring tests are what makes it slow.
 # A view or hit counter drawn as an icon and a bare number ("<span class="post-views"><i
 # class="fa fa-eye"></i> 9,876</span>") leaves a line that no text rule can tell from content,
-# and it changes on every visit: a small element whose class says view, hit or counter and
-# whose text is a number (and an icon, or a "views" word) is removed with the captions.
+# and it changes on every visit: a small element whose class says views or hits (views,
+# post-views, view-count, hits-counter; not review or overview) and whose text is a number (and
+# an icon, or a "views" word) is removed with the captions, on a line of its own.
 CAPTIONS_AND_ACCORDIONS = XPath(
     "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
-    " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')"
-    " or contains(., 'counter')]/parent::*"
+    " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')]/parent::*"
 )
-_COUNTER_CLASS = re.compile(r"(?<![a-z])views?(?![a-z])|view[-_]?count|hits|counter", re.IGNORECASE)
+_COUNTER_CLASS = re.compile(
+    r"(?<![a-z])(?:views?|hits)(?![a-z])|views?[-_]?count|hits[-_]?count", re.IGNORECASE
+)
+_COUNTER_TAGS = frozenset({"span", "div", "p", "b", "strong", "small", "em", "i", "a"})
 _COUNTER_TEXT = re.compile(
     r"[^\w\s]{0,3}\s*\d[\d,. ]{0,12}[kKmMкК]?\s*(?:views?|hits|reads?|просмотр\w*)?", re.IGNORECASE
 )
@@ -69,6 +72,8 @@ BLOCK_TAGS = (
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
 _OUTERMOST_ARTICLES = XPath(".//article[not(ancestor::article)]")
+ARTICLE_MIN_CHARS = 100  # trafilatura's last resort: a shorter <article> is a teaser card
+BREAK = "\ue000"  # a private-use character: where a block starts or ends
 STRUCTURED_MIN_SHARE = 0.8
 RECALL_SHARE = 0.6
 LIST_SHARE = 0.2
@@ -117,15 +122,18 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 
 def _is_counter(node: HtmlElement, classes: str) -> bool:
-    """Whether an element is a counter of its own: a class that says so, an icon at most, a
-    number for text, and no text of the sentence around it (a number inside prose stays)."""
+    """Whether an element is a counter standing alone: a class that says so, an icon at most, a
+    number for text, and a line of its own (a block, or alone in its parent): a number in a
+    sentence, a table cell or a list item stays."""
     parent = node.getparent()
-    if parent is None or len(node) > 2 or any(len(child) for child in node):
+    if node.tag not in _COUNTER_TAGS or parent is None or not _COUNTER_CLASS.search(classes):
         return False
-    before = parent.text if node.getprevious() is None else node.getprevious().tail
-    if (before or "").strip() or (node.tail or "").strip() or not _COUNTER_CLASS.search(classes):
+    if len(node) > 2 or any(len(child) for child in node):
         return False
-    return _COUNTER_TEXT.fullmatch(node.text_content().strip()) is not None
+    text = node.text_content().strip()
+    if _COUNTER_TEXT.fullmatch(text) is None:
+        return False
+    return node.tag in ("div", "p") or parent.text_content().strip() == text  # a line of its own
 
 
 def _open_accordion(node: HtmlElement, classes: str) -> None:
@@ -245,21 +253,34 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
 def article_lines(tree: HtmlElement, flat: str) -> str | None:
     """The flat dump of a brief, broken into lines where the page's <article> breaks it.
 
-    trafilatura's last resort gives the text of the page's outermost <article> elements as
-    one line; the same words, line by line at the article's block elements (its headline,
-    byline and paragraphs on lines of their own), or None when they are not the same words.
+    trafilatura's last resort gives the text of the page's outermost <article> elements (those
+    over 100 characters and a fifth of the longest) as one line; the same words, line by line
+    at the articles' block elements (headline, byline and paragraphs on lines of their own),
+    or None when they are not the same words.
     """
     copied = deepcopy(tree)
     for node in BASIC_CLEAN_XPATH(copied):  # what trafilatura's last resort leaves out
         node.drop_tree()
-    lines: list[str] = []
-    for article in _OUTERMOST_ARTICLES(copied):
-        for block in article.iter(*BLOCK_TAGS):
-            block.text = f"\n{block.text or ''}"
-            block.tail = f"\n{block.tail or ''}"
-        lines.extend(" ".join(line.split()) for line in article.text_content().split("\n"))
-    lines = [line for line in lines if line]
+    articles = [_block_lines(article) for article in _OUTERMOST_ARTICLES(copied)]
+    sizes = [len(" ".join(lines)) for lines in articles]
+    longest = max(sizes, default=0)
+    lines = [
+        line
+        for article, size in zip(articles, sizes, strict=True)
+        if size > ARTICLE_MIN_CHARS and size >= longest / 5
+        for line in article
+    ]
     return "\n".join(lines) if " ".join(lines).split() == flat.split() else None
+
+
+def _block_lines(article: HtmlElement) -> list[str]:
+    """An element's text, one line per run between block elements (newlines in the page's
+    source are spaces, as a browser shows them)."""
+    for block in article.iter(*BLOCK_TAGS):
+        block.text = f"{BREAK}{block.text or ''}"
+        block.tail = f"{BREAK}{block.tail or ''}"
+    runs = article.text_content().split(BREAK)
+    return [line for line in (" ".join(run.split()) for run in runs) if line]
 
 
 def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions, text: str) -> str:

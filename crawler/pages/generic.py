@@ -54,6 +54,19 @@ _DEK_CLASS = re.compile(
     r"description",
     re.IGNORECASE,
 )
+
+
+def _is_dek(paragraph: HtmlElement) -> bool:
+    """Whether a <p> is marked as a standfirst: by its class, or as the only paragraph of a
+    wrapper marked so (a body field such as Drupal's `text-with-summary` holds many)."""
+    if _DEK_CLASS.search(paragraph.get("class", "")):
+        return True
+    parent = paragraph.getparent()
+    if parent is None or sum(1 for _ in parent.iterchildren("p")) > 1:
+        return False
+    return _DEK_CLASS.search(parent.get("class", "")) is not None
+
+
 _PARAGRAPH_SAYING = XPath("//p[normalize-space() = $text]")
 
 
@@ -105,19 +118,16 @@ class GenericArticlePage:
         """The page's declared summary, unless the page shows it as the story's first paragraph.
 
         A standfirst repeats the summary above the story (a dek, a subtitle heading, a <p>
-        whose class or whose parent's class says so), and the body drops it; but a summary a
-        CMS made from the story's first sentence is the lede: a plain <p> followed by the
-        story's other paragraphs.
+        whose class says so, or the only <p> of a wrapper whose class says so), and the body
+        drops it; but a summary a CMS made from the story's first sentence is the lede: a
+        plain <p> followed by the story's other paragraphs.
         """
         summary = first_meta(self.meta, "og:description", "description")
         if not summary or len(summary.split()) > STANDFIRST_MAX_WORDS:
             return summary
         for node in _PARAGRAPH_SAYING(self.tree, text=" ".join(summary.split())):
-            following, parent = node.getnext(), node.getparent()
-            classes = (
-                f"{node.get('class', '')} {parent.get('class', '') if parent is not None else ''}"
-            )
-            if following is not None and following.tag == "p" and not _DEK_CLASS.search(classes):
+            following = node.getnext()
+            if following is not None and following.tag == "p" and not _is_dek(node):
                 return None
         return summary
 
@@ -155,10 +165,11 @@ class GenericArticlePage:
     def authors(self) -> tuple[str, ...]:
         names = ld_authors(self.ld)
         if not names:
-            raw = first_meta(
-                self.meta, "author", "article:author", "parsely-author", *DUBLIN_CORE_CREATOR
-            )
+            raw = first_meta(self.meta, "author", "article:author", "parsely-author")
             names = [raw] if raw and "://" not in raw else byline_authors(self.tree)
+        if not names:  # Dublin Core's creator is often the publishing body: the last resort
+            creator = first_meta(self.meta, *DUBLIN_CORE_CREATOR)
+            names = [creator] if creator and "://" not in creator else []
         return clean_authors(names)
 
     def published_at(self) -> datetime | None:
