@@ -254,6 +254,7 @@ def check_archive_has_tables(engine: Engine, url: str) -> None:
 
 
 def empty_archive(url: str) -> NoArchiveError:
+    """The error for a database at `url` that holds no archive yet (no table, or 0 bytes)."""
     where = make_url(url).database if is_sqlite(url) else safe_url(url)
     return NoArchiveError(
         f"no archive at {where}: the database is empty; "
