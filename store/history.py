@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
 from store.query import QueryError
+from store.tracking import without_tracking
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ def _fetches_note(session: Session, forms: set[str]) -> str:
 
 
 def lookup_url(url: str) -> str:
-    """`url` with a lowercase scheme and host, no default port and no fragment.
-
-    The part of the crawler's canonical form that a person typing a URL gets wrong; tracking
-    parameters are found through the captures that asked for them.
+    """`url` with a lowercase scheme and host, no default port, no fragment and no tracking
+    parameters: the part of the crawler's canonical form that a person pasting a shared link
+    gets wrong (`?utm_source=...`). Other query spellings are found through the captures that
+    asked for them.
     """
     try:
         parts = urlsplit(url.strip())
@@ -100,7 +101,7 @@ def lookup_url(url: str) -> str:
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, netloc, parts.path or "/", without_tracking(parts.query), ""))
 
 
 def document_history(session: Session, url: str, max_captures: int = 0) -> History:

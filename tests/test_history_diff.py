@@ -97,6 +97,7 @@ def test_history_finds_a_document_by_a_url_it_was_fetched_as(archive: str) -> No
         "https://news.example/2024/03/minister/#comments",
         "Https://News.example:443/2024/03/minister/#top",
         "https://news.example/2024/03/minister/?utm_source=x#x",
+        "https://news.example/2024/03/minister/?utm_medium=social&fbclid=abc",  # never fetched
     ],
 )
 def test_history_and_diff_find_a_url_typed_in_another_spelling(archive: str, typed: str) -> None:

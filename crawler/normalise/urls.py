@@ -6,11 +6,8 @@ from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url, url_query_cleaner
 
-TRACKING_PARAMETERS = (
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "mc_cid",
-    "mc_eid", "_ga", "_gl", "ref_src", "ref_url", "cmpid", "ocid", "spm", "utm_id",
-)  # fmt: skip
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+from store.tracking import is_tracking, query_names
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -29,7 +26,7 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     path = parts.path or "/"
     cleaned = urlunsplit((scheme, _netloc(parts, scheme), path, parts.query, ""))
-    names = [n for n in _query_names(parts.query) if _is_tracking(n)]
+    names = [n for n in query_names(parts.query) if is_tracking(n)]
     if names:
         cleaned = url_query_cleaner(cleaned, names, remove=True, unique=False)
     return canonicalize_url(cleaned, keep_fragments=False)
@@ -69,12 +66,3 @@ def _is_home(url: str) -> bool:
 def _site(url: str) -> str:
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
-
-
-def _query_names(query: str) -> list[str]:
-    return [pair.split("=", 1)[0] for pair in query.split("&") if pair]
-
-
-def _is_tracking(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
