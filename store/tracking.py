@@ -16,11 +16,6 @@ def is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMETERS or lowered.startswith(TRACKING_PREFIXES)
 
 
-def query_names(query: str) -> list[str]:
-    """The parameter names of a query string, in order (repeats kept)."""
-    return [pair.split("=", 1)[0] for pair in query.split("&") if pair]
-
-
 def without_tracking(query: str) -> str:
     """A query string without its tracking parameters, the others as they were."""
     return "&".join(

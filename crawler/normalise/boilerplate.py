@@ -137,22 +137,22 @@ class Matcher:
         removed: Counter[str],
         lines_after: int = 0,
         story_follows: Callable[[], bool] | None = None,
-    ) -> Rule | None:
-        """The rule that matches the whole line key, if any; counts the removal under its name.
+    ) -> bool:
+        """Whether a rule matches the whole line key; counts the removal under the rule's name.
 
         `story_follows` tells a cut whether only the story's sentences come after the line."""
         if self.pattern is None or not key or len(key) > MAX_LINE_CHARS:
-            return None
+            return False
         found = self.pattern.fullmatch(key)
         if found is None or found.lastgroup is None:
-            return None
+            return False
         rule = self.rules[int(found.lastgroup[1:])]
         if rule.max_tail_lines is not None and lines_after > rule.max_tail_lines:
-            return None
+            return False
         if rule.unless_story_follows and story_follows is not None and story_follows():
-            return None
+            return False
         removed[rule.name] += 1
-        return rule
+        return True
 
 
 @lru_cache(maxsize=32)
@@ -204,16 +204,17 @@ def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[st
         if (
             seen >= total * CUT_ZONE
             and paragraphs <= CUT_MAX_PARAGRAPHS
-            and cut.match(key, removed, remaining, partial(_story_goes_on, lines[index + 1 :]))
+            and cut.match(key, removed, remaining, partial(_story_goes_on, lines, index + 1))
         ):
             return index
         seen += words[index]
     return len(lines)
 
 
-def _story_goes_on(tail: list[str]) -> bool:
-    """Whether every line after a heading is a sentence, and there are a few of them."""
-    said = [line.strip() for line in tail if line.strip()]
+def _story_goes_on(lines: list[str], start: int) -> bool:
+    """Whether every line from `start` on (after a heading) is a sentence, and there are a few
+    of them. Asked only of a line a story-aware cut rule matches: the tail is copied then."""
+    said = [line.strip() for line in lines[start:] if line.strip()]
     return len(said) >= STORY_TAIL_SENTENCES and all(
         len(line.split()) >= SENTENCE_WORDS and _SENTENCE_END.search(line) for line in said
     )

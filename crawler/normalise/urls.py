@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url, url_query_cleaner
+from w3lib.url import canonicalize_url
 
-from store.tracking import is_tracking, query_names
+from store.tracking import without_tracking
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -25,10 +25,8 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     path = parts.path or "/"
-    cleaned = urlunsplit((scheme, _netloc(parts, scheme), path, parts.query, ""))
-    names = [n for n in query_names(parts.query) if is_tracking(n)]
-    if names:
-        cleaned = url_query_cleaner(cleaned, names, remove=True, unique=False)
+    query = without_tracking(parts.query)
+    cleaned = urlunsplit((scheme, _netloc(parts, scheme), path, query, ""))
     return canonicalize_url(cleaned, keep_fragments=False)
 
 
