@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -57,6 +58,15 @@ def test_every_rule_is_named_and_has_examples() -> None:
     for rule in RULES:
         assert rule.name.split(":")[1], rule
         assert rule.examples, f"{rule.name} has no examples"
+
+
+def test_no_rule_reads_every_line_to_its_end_before_its_first_words() -> None:
+    """Every line of every page meets every rule: a guard such as `(?!.*said)` written before a
+    rule's first words scans each line to its end (it took a third of the rules' time); written
+    after them, it runs only on the few lines that start like the rule."""
+    scanning = re.compile(r"(?:^|\|)\(\?:?\(\?[!=]\.\*")
+    slow = [rule.name for rule in RULES if scanning.search(rule.pattern.pattern)]
+    assert not slow, f"guards before a rule's first words: {slow}"
 
 
 @pytest.mark.parametrize(("rule", "example"), examples())
