@@ -126,6 +126,30 @@ def test_max_tail_lines_limits_a_cut() -> None:
     assert bio in apply_rules("\n".join(long_tail), RULES).text
 
 
+def long_paragraphs(count: int) -> list[str]:
+    """Paragraphs long enough (two of the story's, joined) to count as the story going on."""
+    return [f"{ARTICLE[n % 5]} {ARTICLE[(n + 1) % 5]}" for n in range(count)]
+
+
+def test_republishing_guidelines_go_however_long_they_are() -> None:
+    """A publisher's republishing box is sentences from top to bottom: its heading cuts past
+    more long paragraphs than a trailing block may otherwise hold."""
+    heading = "We are happy for Daily Example stories to be shared, and encourage you to republish"
+    story = [*ARTICLE, *ARTICLE, *ARTICLE]
+    cleaned = apply_rules("\n".join([*story, heading, *long_paragraphs(6)]), RULES)
+    assert cleaned.text.split("\n") == story
+    assert cleaned.removed == Counter({"en:trailing-republish-guidelines": 1})
+
+
+def test_max_tail_paragraphs_is_set_per_rule() -> None:
+    data = {"cut": [{"name": "box", "patterns": ["the box"], "max_tail_paragraphs": 3}]}
+    (rule,) = rules_from_toml(data, "site:x")
+    body = [*ARTICLE, *ARTICLE, *ARTICLE, "The box"]
+    for after, kept in ((3, False), (4, True)):
+        text = "\n".join([*body, *long_paragraphs(after)])
+        assert ("The box" in apply_rules(text, (rule,)).text) is kept, after
+
+
 def test_fragments_expand_and_quantifiers_stay() -> None:
     data = {
         "fragments": {"word": "tram|bus", "phrase": "{word} stop"},
@@ -144,6 +168,8 @@ def test_fragments_expand_and_quantifiers_stay() -> None:
         {"cut": [{"name": "no-patterns"}]},
         {"drop": [{"name": "bad", "patterns": ["(unclosed"]}]},
         {"fragments": {"n": 3}},
+        {"cut": [{"name": "box", "patterns": ["x"], "max_tail_paragraphs": -1}]},
+        {"cut": [{"name": "box", "patterns": ["x"], "max_tail_paragraphs": "many"}]},
     ],
 )
 def test_bad_rule_entries_raise_a_clear_error(data: dict[str, object]) -> None:

@@ -23,7 +23,9 @@ ACTIONS = ("drop", "block", "cut")
 LANGUAGES = ("en", "ru")
 CUT_ZONE = 0.5  # a trailing cut may start only in the second half of the body, by words
 # A trailing block of promos, headlines and bios holds few long paragraphs; a tail with more
-# of them is still the article (a heading such as "Comments" inside the story).
+# of them is still the article (a heading such as "Comments" inside the story). A rule whose
+# heading cannot open a part of the story (a publisher's republishing guidelines) may allow more
+# with `max_tail_paragraphs`.
 CUT_MAX_PARAGRAPHS = 2
 PARAGRAPH_WORDS = 40
 # A cut rule with `unless_story_follows` (a comments heading) does not cut when every line
@@ -53,6 +55,7 @@ class Rule:
     pattern: re.Pattern[str]
     examples: tuple[str, ...] = ()  # lines the rule must remove (checked by the tests)
     max_tail_lines: int | None = None  # cut: only when at most this many lines follow
+    max_tail_paragraphs: int = CUT_MAX_PARAGRAPHS  # cut: only when at most this many follow
     unless_story_follows: bool = False  # cut: not when only sentences follow (see above)
 
 
@@ -110,8 +113,12 @@ def _compile(
     except re.error as exc:
         raise RulesError(f"{name}: invalid pattern ({exc})") from exc
     tail = entry.get("max_tail_lines")
+    paragraphs = entry.get("max_tail_paragraphs", CUT_MAX_PARAGRAPHS)
+    if not isinstance(paragraphs, int) or isinstance(paragraphs, bool) or paragraphs < 0:
+        raise RulesError(f"{name}: max_tail_paragraphs must be a whole number, 0 or more")
     story = bool(entry.get("unless_story_follows", False))
-    return Rule(name, action, pattern, tuple(entry.get("examples", ())), tail, story)
+    examples = tuple(entry.get("examples", ()))
+    return Rule(name, action, pattern, examples, tail, paragraphs, story)
 
 
 def line_key(line: str) -> str:
@@ -137,10 +144,12 @@ class Matcher:
         removed: Counter[str],
         lines_after: int = 0,
         story_follows: Callable[[], bool] | None = None,
+        paragraphs_after: int = 0,
     ) -> bool:
         """Whether a rule matches the whole line key; counts the removal under the rule's name.
 
-        `story_follows` tells a cut whether only the story's sentences come after the line."""
+        A cut is told how many lines and long paragraphs come after the line, and asks
+        `story_follows` whether only the story's sentences do."""
         if self.pattern is None or not key or len(key) > MAX_LINE_CHARS:
             return False
         found = self.pattern.fullmatch(key)
@@ -148,6 +157,8 @@ class Matcher:
             return False
         rule = self.rules[int(found.lastgroup[1:])]
         if rule.max_tail_lines is not None and lines_after > rule.max_tail_lines:
+            return False
+        if paragraphs_after > rule.max_tail_paragraphs:
             return False
         if rule.unless_story_follows and story_follows is not None and story_follows():
             return False
@@ -201,11 +212,8 @@ def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[st
     for index, key in enumerate(keys):
         remaining -= 1 if key else 0
         paragraphs -= 1 if words[index] >= PARAGRAPH_WORDS else 0
-        if (
-            seen >= total * CUT_ZONE
-            and paragraphs <= CUT_MAX_PARAGRAPHS
-            and cut.match(key, removed, remaining, partial(_story_goes_on, lines, index + 1))
-        ):
+        story = partial(_story_goes_on, lines, index + 1)
+        if seen >= total * CUT_ZONE and cut.match(key, removed, remaining, story, paragraphs):
             return index
         seen += words[index]
     return len(lines)
