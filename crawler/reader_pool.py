@@ -13,7 +13,10 @@ import ctypes
 import dataclasses
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -140,7 +143,10 @@ class ReaderPool:
         if self.executor is None:
             context = multiprocessing.get_context("forkserver")
             self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=context, initializer=_quiet_worker
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_start_worker,
+                initargs=(os.getpid(),),
             )
         return self.executor
 
@@ -232,6 +238,38 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 HEAP = HeapTrim()
 
 
-def _quiet_worker() -> None:
-    """Extraction workers leave Ctrl-C to the crawl, which shuts them down gracefully."""
+def _start_worker(crawl_pid: int) -> None:
+    """Extraction workers leave Ctrl-C to the crawl, which shuts them down gracefully, and end
+    with the crawl process however it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(crawl_pid,), name="crawl-watch", daemon=True).start()
+
+
+def _exit_with(crawl_pid: int) -> None:
+    """Wait for the crawl process to end, then end this worker at once.
+
+    A crawl killed outright (SIGKILL, the OOM killer) cannot shut its workers down, and they
+    would not notice: each holds both ends of the pool's queues, and the forkserver that
+    started them waits for them. Linux tells a process's end through a pidfd; elsewhere the
+    crawl is looked for every second.
+    """
+    try:
+        handle = os.pidfd_open(crawl_pid)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # no pidfd here
+        while _alive(crawl_pid):
+            time.sleep(1)
+        os._exit(0)
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, but another user's: the pid was taken again
+        return False
+    return True

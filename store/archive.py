@@ -155,7 +155,7 @@ def mark_redirected(session: Session, document_url: str, target_url: str) -> boo
     result = session.execute(
         update(Document)
         .where(Document.url == document_url)
-        .values(status=DocumentStatus.REDIRECTED.value, redirect_url=target_url)
+        .values(status=DocumentStatus.REDIRECTED.value, redirect_url=target_url, missing_count=0)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -249,11 +249,12 @@ def _apply_failure(document: Document, capture: CaptureRecord, outcome: Outcome)
         document.missing_count += 1
         if document.missing_count >= MISSING_CHECKS_BEFORE_GONE:
             document.status = DocumentStatus.GONE.value
-    elif outcome is Outcome.BLOCKED:
+        return
+    document.missing_count = 0  # any other answer breaks a run of 404s: gone needs two in a row
+    if outcome is Outcome.BLOCKED:
         document.status = DocumentStatus.BLOCKED.value
     elif outcome is Outcome.NOT_MODIFIED:
         document.status = DocumentStatus.LIVE.value
-        document.missing_count = 0
 
 
 # --- versions and captures --------------------------------------------------------------------

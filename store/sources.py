@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store.models import Source, utcnow
+from store.claims import QUEUED, lock_source, running_runs
+from store.models import CrawlRun, Source, utcnow
 
 SOURCE_KINDS = ("feed", "sitemap", "start")
 
@@ -56,8 +57,23 @@ def update_source(session: Session, name: str, **changes: Any) -> Source:
 
 
 def remove_source(session: Session, name: str) -> None:
-    """Delete a source; its documents and runs stay in the archive (source_id becomes NULL)."""
-    session.delete(get_source(session, name))
+    """Delete a source; its documents and runs stay in the archive (source_id becomes NULL).
+
+    Refused while a run of it is running: the crawl would go on fetching pages it could no
+    longer file under the source. Its queued runs go with it.
+    """
+    source = get_source(session, name)
+    lock_source(session, source.id)  # a run starting meanwhile waits, then finds no source
+    running = running_runs(session, source.id)
+    if running:
+        raise SourceError(
+            f"source {name!r} is being crawled by run {running[0].id}: stop that crawl, or "
+            f"`archivist source disable {name}` and remove it once the run has ended"
+        )
+    session.execute(
+        delete(CrawlRun).where(CrawlRun.source_id == source.id, CrawlRun.status == QUEUED)
+    )
+    session.delete(source)
     session.flush()
 
 

@@ -129,6 +129,25 @@ def test_two_consecutive_404s_make_a_document_gone(db_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.parametrize("between", [Outcome.BLOCKED, Outcome.ERROR, Outcome.REDIRECTED])
+def test_404s_with_another_answer_between_them_are_not_gone(db_url: str, between: Outcome) -> None:
+    engine = open_archive(db_url)
+    with transaction(engine) as session:
+        record_snapshot(session, snap("one"), capture(T0))
+    for minute, outcome in enumerate((Outcome.GONE, between, Outcome.GONE), start=1):
+        with transaction(engine) as session:
+            status = 404 if outcome is Outcome.GONE else 200
+            check = CaptureRecord(
+                requested_url=URL, fetched_at=T0 + timedelta(minutes=minute), status=status
+            )
+            record_failure(session, check, outcome, URL)
+    with transaction(engine) as session:
+        document = session.scalars(select(Document)).one()
+    assert document.status != "gone"
+    assert document.missing_count == 1
+    engine.dispose()
+
+
 def test_concurrent_writers_never_collide(db_url: str) -> None:
     """Several writers ingest the same URL at once: versions stay numbered 1..n, no error."""
     engine = open_archive(db_url)

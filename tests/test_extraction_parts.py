@@ -29,6 +29,7 @@ from crawler.pages.body import (
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import fallback_date, language_code
 from crawler.pages.site_rules import SITE_RULES_ENV, load_site_rules, site_rules_for
+from crawler.reading import BlockedPage, read_article
 
 RU = "<html><head>{meta}</head><body><p>Новый мост через Волгу</p></body></html>"
 
@@ -154,6 +155,12 @@ def test_language_code(value: str | None, code: str | None) -> None:
 STORY = " ".join(["The council met again on Tuesday to discuss the budget for next year."] * 12)
 
 
+TEASER = (
+    "The harbour wall will be rebuilt at a cost of four million pounds, the council said.\n" * 2
+)
+OFFER = "Get unlimited digital access for £4.99 a month. Cancel anytime."
+
+
 def page(title: str, body: str) -> tuple[object, str]:
     return fromstring(f"<html><head><title>{title}</title></head><body>{body}</body></html>"), title
 
@@ -165,6 +172,17 @@ def page(title: str, body: str) -> tuple[object, str]:
         ("News", "Adblock detected\nPlease disable your ad blocker to continue.", "ad-block wall"),
         ("News", "A short teaser.\nSubscribe to continue reading", "paywall"),
         ("Example", "Before you continue to Example\nAccept all\nReject all", "consent wall"),
+        ("News", f"{TEASER}\nThis content is for subscribers only.\n{OFFER}", "paywall"),
+        (
+            "News",
+            f"{TEASER}\nContinue reading with a subscription\nSubscribe for unlimited access",
+            "paywall",
+        ),
+        (
+            "News",
+            f"{TEASER}\nThis article is for premium members\nBecome a member today to unlock it.",
+            "paywall",
+        ),
     ],
 )
 def test_walls_are_blocked(title: str, text: str, reason: str) -> None:
@@ -185,6 +203,19 @@ def test_walls_are_blocked(title: str, text: str, reason: str) -> None:
 def test_ordinary_pages_are_not_blocked(title: str, text: str) -> None:
     tree, _ = page(title, f"<p>{text}</p>")
     assert blocked_reason(tree, title, text) is None  # type: ignore[arg-type]
+
+
+def test_a_teaser_over_a_subscription_offer_is_a_paywall_not_a_version() -> None:
+    teaser = "".join(f"<p>{line}</p>" for line in TEASER.strip().split("\n"))
+    offer = (
+        f'<div class="piano-offer"><p>This content is for subscribers only.</p><p>{OFFER}</p></div>'
+    )
+    html = (
+        "<html><head><title>Sea wall rebuild approved</title></head><body><article>"
+        f"<h1>Sea wall rebuild approved</h1>{teaser}{offer}</article></body></html>"
+    )
+    with pytest.raises(BlockedPage, match="paywall"):
+        read_article("https://daily.example/2026/11/sea-wall/", html.encode())
 
 
 def test_a_page_with_no_extracted_text_is_judged_on_its_visible_text() -> None:

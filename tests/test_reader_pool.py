@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -219,3 +220,46 @@ def test_the_pipeline_hears_the_requests_that_reach_the_downloader() -> None:
             signals.request_reached_downloader, request=request, spider=None
         )
     assert pipeline.coming == 3 and pipeline.pool is None  # eight may come before workers start
+
+
+ORPHAN_SCRIPT = """
+import json, multiprocessing.forkserver, time
+from crawler.reader_pool import ReaderPool
+if __name__ == "__main__":
+    pool = ReaderPool(workers=2)
+    pool.warm()
+    while not pool.is_warm():
+        time.sleep(0.05)
+    workers = [process.pid for process in pool.executor._processes.values()]
+    forkserver = multiprocessing.forkserver._forkserver._forkserver_pid
+    print(json.dumps(workers + [forkserver]), flush=True)
+    time.sleep(300)
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_the_workers_end_when_the_crawl_is_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL (or the OOM killer) gives the crawl no chance to stop its workers."""
+    script = tmp_path / "crawl.py"
+    script.write_text(ORPHAN_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    crawl = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env)
+    assert crawl.stdout is not None
+    pids = json.loads(crawl.stdout.readline())
+    assert len(pids) == 3 and all(running(pid) for pid in pids)
+    crawl.kill()
+    crawl.wait()
+    deadline = time.monotonic() + 20
+    while any(running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in pids if running(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

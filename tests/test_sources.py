@@ -10,7 +10,10 @@ from click.testing import CliRunner, Result
 
 from crawler.cli.sources import source
 from crawler.settings import parse_duration
-from store.db import upgrade
+from store.claims import enqueue_run
+from store.db import open_archive, transaction, upgrade
+from store.models import CrawlRun, Source
+from store.runs import start_run
 
 MINSK = ["--start", "https://minsk.example/politics/", "--follow", r"/20\d\d/\d\d/"]
 
@@ -475,3 +478,30 @@ def test_a_host_s_own_time_zone_is_refused(archive: str, tmp_path: Path, zone: s
                     "--timezone", name)  # fmt: skip
         assert added.exit_code == 0, added.output
         assert listed(archive)[name]["timezone"] == name
+
+
+def test_a_source_being_crawled_is_not_removed_and_its_queued_runs_go_with_it(
+    archive: str,
+) -> None:
+
+    run(archive, "add", "wd", "--feed", "https://x.example/f", "--every", "1h")
+    engine = open_archive(archive)
+    with transaction(engine) as session:
+        source_id = session.query(Source.id).scalar()
+        running = start_run(session, source_id, worker="host:1:a", pid=1).id
+    refused = run(archive, "remove", "wd")
+    assert refused.exit_code == 1
+    assert error_line(refused) == (
+        f"Error: source 'wd' is being crawled by run {running}: stop that crawl, or "
+        "`archivist source disable wd` and remove it once the run has ended"
+    )
+    assert "wd" in listed(archive)
+    with transaction(engine) as session:
+        session.get(CrawlRun, running).status = "finished"
+        queued = enqueue_run(session, source_id)
+        assert queued is not None
+    assert run(archive, "remove", "wd").exit_code == 0
+    with transaction(engine) as session:
+        statuses = {r.id: (r.status, r.source_id) for r in session.query(CrawlRun)}
+    assert statuses == {running: ("finished", None)}
+    engine.dispose()

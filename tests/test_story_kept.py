@@ -191,3 +191,40 @@ def test_a_read_also_heading_goes_with_the_list_under_it() -> None:
     promoted = ["- Ferry timetable changes announced", "- Mayor opens new library"]
     cleaned = apply_rules("\n".join([*STORY[:2], "Also read:", *promoted, *STORY[2:]]), RULES)
     assert cleaned.text.split("\n") == STORY
+
+
+# A theme puts a promo inside the story, in its second half, and the story goes on under it.
+STORY_GOES_ON = [
+    "Opposition councillors argued that the money should have been spent on a managed retreat.",
+    "Work is expected to start in September and last eighteen months, the council said.",
+]
+INSIDE_PROMOS = {
+    "related list": '<h4>Related stories</h4><ul><li><a href="/a/">Storm warning issued</a></li>'
+    '<li><a href="/b/">Police appeal for witnesses</a></li></ul>',
+    "newsletter prompt": "<p><em>Sign up for our free daily newsletter to get the news that "
+    "matters in your inbox.</em></p>",
+    "inbox prompt": "<p>Get the latest headlines delivered to your inbox every morning.</p>",
+    "latest news": '<h3>Latest news</h3><ul><li><a href="/c/">Harbour reopens</a></li></ul>',
+}
+
+
+@pytest.mark.parametrize("promo", INSIDE_PROMOS.values(), ids=INSIDE_PROMOS.keys())
+def test_a_promo_inside_the_story_goes_alone(promo: str) -> None:
+    story = [*STORY, *STORY_GOES_ON]
+    paragraphs = [f"<p>{line}</p>" for line in story]
+    body = "<h1>Sea wall rebuild approved</h1>" + "".join(paragraphs[:4]) + promo
+    snapshot = read_article(URL, page(body + "".join(paragraphs[4:])))
+    assert snapshot.text.split("\n") == story
+
+
+@pytest.mark.parametrize(
+    ("heading", "tail"),
+    [
+        ("Related stories", ["- Storm warning issued", "- Police appeal for witnesses"]),
+        ("Sign up for our newsletter", ["Email address", "Subscribe"]),
+        ("Related stories", ["- Storm warning issued", "Leave a comment", "Your name"]),
+    ],
+)
+def test_a_trailing_block_a_rule_removes_alone_still_cuts(heading: str, tail: list[str]) -> None:
+    text = "\n".join([*STORY, *STORY, heading, *tail])
+    assert apply_rules(text, RULES).text.split("\n") == [*STORY, *STORY]

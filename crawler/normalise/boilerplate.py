@@ -57,6 +57,7 @@ class Rule:
     max_tail_lines: int | None = None  # cut: only when at most this many lines follow
     max_tail_paragraphs: int = CUT_MAX_PARAGRAPHS  # cut: only when at most this many follow
     unless_story_follows: bool = False  # cut: not when only sentences follow (see above)
+    always_cuts: bool = False  # cut: even a line other rules remove alone, the story under it
 
 
 @dataclass
@@ -117,8 +118,9 @@ def _compile(
     if not isinstance(paragraphs, int) or isinstance(paragraphs, bool) or paragraphs < 0:
         raise RulesError(f"{name}: max_tail_paragraphs must be a whole number, 0 or more")
     story = bool(entry.get("unless_story_follows", False))
+    always = bool(entry.get("always_cuts", False))
     examples = tuple(entry.get("examples", ()))
-    return Rule(name, action, pattern, examples, tail, paragraphs, story)
+    return Rule(name, action, pattern, examples, tail, paragraphs, story, always)
 
 
 def line_key(line: str) -> str:
@@ -135,6 +137,7 @@ class Matcher:
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules = list(rules)
+        self.by_name = {rule.name: rule for rule in self.rules}
         groups = [f"(?P<r{i}>{rule.pattern.pattern})" for i, rule in enumerate(self.rules)]
         self.pattern = re.compile("|".join(groups), re.IGNORECASE) if groups else None
 
@@ -178,7 +181,8 @@ def apply_rules(text: str, rules: tuple[Rule, ...] | None = None) -> Cleaned:
     result = Cleaned(text="")
     lines = text.split("\n")
     keys = [line_key(line) for line in lines]
-    end = _cut_at(lines, keys, by_action["cut"], result.removed)
+    alone = (by_action["drop"], by_action["block"])
+    end = _cut_at(lines, keys, by_action["cut"], alone, result.removed)
     kept = _drop_blocks(lines[:end], keys[:end], by_action["block"], result.removed)
     drop = by_action["drop"]
     result.text = "\n".join(lines[i] for i in kept if not drop.match(keys[i], result.removed))
@@ -202,8 +206,20 @@ def _drop_blocks(
     return kept
 
 
-def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[str]) -> int:
-    """Where the body ends: the first trailing-block heading allowed to cut, or its length."""
+def _cut_at(
+    lines: list[str],
+    keys: list[str],
+    cut: Matcher,
+    alone: tuple[Matcher, ...],
+    removed: Counter[str],
+) -> int:
+    """Where the body ends: the first trailing-block heading allowed to cut, or its length.
+
+    A line that a drop or block rule removes by itself (a newsletter prompt, "Related stories"
+    over its list) does not cut when the story's sentences follow it (past the list under it):
+    a theme put it inside the story, and it goes alone. A rule with `always_cuts` (an
+    unmistakable comment count over comments written as sentences) cuts all the same.
+    """
     words = [len(line.split()) for line in lines]
     total = sum(words)
     remaining = sum(1 for key in keys if key)
@@ -213,10 +229,24 @@ def _cut_at(lines: list[str], keys: list[str], cut: Matcher, removed: Counter[st
         remaining -= 1 if key else 0
         paragraphs -= 1 if words[index] >= PARAGRAPH_WORDS else 0
         story = partial(_story_goes_on, lines, index + 1)
-        if seen >= total * CUT_ZONE and cut.match(key, removed, remaining, story, paragraphs):
-            return index
+        found: Counter[str] = Counter()
+        if seen >= total * CUT_ZONE and cut.match(key, found, remaining, story, paragraphs):
+            always = any(cut.by_name[name].always_cuts for name in found)
+            inside = any(m.match(key, Counter()) for m in alone) and _story_goes_on(
+                lines, _past_list(lines, index + 1)
+            )
+            if always or not inside:
+                removed.update(found)
+                return index
         seen += words[index]
     return len(lines)
+
+
+def _past_list(lines: list[str], start: int) -> int:
+    """The first line from `start` on that is neither blank nor a list item."""
+    while start < len(lines) and (not lines[start].strip() or _LIST_ITEM.match(lines[start])):
+        start += 1
+    return start
 
 
 def _story_goes_on(lines: list[str], start: int) -> bool:

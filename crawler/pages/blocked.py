@@ -57,6 +57,13 @@ _WALL_LINES = (
     ("paywall", r"(?:already a subscriber|already have an account)\??.{0,40}"),
     ("paywall", r"(?:unlock|read) (?:this|the full) (?:article|story) (?:with|by) (?:a )?"
      r"subscri\w+.{0,80}"),
+    ("paywall", r"this (?:article|story|content|post) is (?:only )?for (?:paid |premium |our )?"
+     r"(?:subscribers|members)(?: only)?"),
+    ("paywall", r"(?:continue|keep) reading with (?:a|an|our) (?:\S+ )?(?:subscription|membership)"
+     r"\b.{0,120}"),
+    ("paywall", r"(?:subscribe (?:now )?for|get) unlimited (?:digital )?access\b.{0,120}"),
+    ("paywall", r"become a (?:member|subscriber|paid subscriber)(?: today)? to "
+     r"(?:unlock|read|continue|access)\b.{0,120}"),
     ("paywall", r"(?:материал|статья) доступ(?:ен|на) (?:только )?(?:для )?подписчик\w+.{0,80}"),
     ("human check", r"checking (?:if the site connection is secure|your browser).{0,80}"),
     ("human check", r"(?:please )?enable (?:javascript and cookies|cookies and javascript) "
