@@ -181,7 +181,11 @@ def plan_crawl(
             everything=bool(settings.get("ARCHIVIST_REVISIT_ALL")),
         )
         due = [(document_id, revisit_address(url)) for document_id, url in due]
-        spider_args: dict[str, Any] = {"source_url": source.url, "revisits": due}
+        spider_args: dict[str, Any] = {
+            "source_url": source.url,
+            "revisits": due,
+            "discover": run.kind != "revisit",  # a revisit run checks known articles only
+        }
         if source.kind == "start":
             spider_args.update(follow=source.follow, depth=source.depth)
         return CrawlPlan(run.id, source.id, source.kind, spider_args, settings)
@@ -226,7 +230,8 @@ def start_hand_run(session: Session, source: Source) -> CrawlRun:
     row left by a crawl on this host whose process is gone is failed first (as the worker's
     reaper would) and does not stand in the way; queued runs wait their turn and do not either.
     """
-    lock_source(session, source.id)
+    if not lock_source(session, source.id):
+        raise RunError(f"source {source.name} was removed meanwhile: nothing to crawl")
     live_workers = live_holders(session, PRESENCE_PREFIX)
     for running in running_runs(session, source.id):
         reason = gone_here(running, live_workers)

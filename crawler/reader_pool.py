@@ -261,7 +261,9 @@ def _exit_with(crawl_pid: int) -> None:
         while _alive(crawl_pid):
             time.sleep(1)
         os._exit(0)
-    select.select([handle], [], [])  # readable once the process has ended
+    watch = select.poll()  # poll, not select: any descriptor number
+    watch.register(handle, select.POLLIN)
+    watch.poll()  # readable once the process has ended
     os._exit(0)
 
 

@@ -98,19 +98,21 @@ def running_runs(session: Session, source_id: int | None = None) -> list[CrawlRu
     return list(session.scalars(query))
 
 
-def lock_source(session: Session, source_id: int) -> None:
+def lock_source(session: Session, source_id: int) -> bool:
     """Hold the source's row until the transaction ends: whoever else queues, claims or starts
-    a run of it meanwhile waits, then sees what this transaction did.
+    a run of it meanwhile waits, then sees what this transaction did. False when the source is
+    gone (removed while this transaction waited for the lock).
 
     PostgreSQL: `SELECT … FOR UPDATE`. SQLite has no row locks: a write that changes nothing
     takes the database's write lock (and, as the first write, a fresh view of it) instead.
     """
     if session.get_bind().dialect.name == "sqlite":
-        session.execute(
+        result = session.execute(
             update(Source).where(Source.id == source_id).values(updated_at=Source.updated_at)
         )
-    else:
-        session.execute(select(Source.id).where(Source.id == source_id).with_for_update())
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+    found = session.execute(select(Source.id).where(Source.id == source_id).with_for_update())
+    return found.first() is not None
 
 
 def discard_queued(session: Session, dead_only: bool = False) -> int:

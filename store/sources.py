@@ -8,7 +8,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from store.claims import QUEUED, lock_source, running_runs
+from store.leases import live_holders
 from store.models import CrawlRun, Source, utcnow
+from store.owners import PRESENCE_PREFIX, gone_here
+from store.runs import fail_if_running
 
 SOURCE_KINDS = ("feed", "sitemap", "start")
 
@@ -60,14 +63,23 @@ def remove_source(session: Session, name: str) -> None:
     """Delete a source; its documents and runs stay in the archive (source_id becomes NULL).
 
     Refused while a run of it is running: the crawl would go on fetching pages it could no
-    longer file under the source. Its queued runs go with it.
+    longer file under the source. A run left running by a crawl on this host whose process is
+    gone is failed instead (as `archivist crawl` does). Its queued runs go with it.
     """
     source = get_source(session, name)
-    lock_source(session, source.id)  # a run starting meanwhile waits, then finds no source
-    running = running_runs(session, source.id)
+    lock_source(session, source.id)  # a crawl starting meanwhile waits, then finds it gone
+    live_workers = live_holders(session, PRESENCE_PREFIX)
+    running = []
+    for run in running_runs(session, source.id):
+        abandoned = gone_here(run, live_workers)  # a crawl on this host whose process is gone
+        if abandoned is None:
+            running.append(run)
+        else:
+            fail_if_running(session, run.id, abandoned)
     if running:
+        doing = "reprocessed" if running[0].kind == "reprocess" else "crawled"
         raise SourceError(
-            f"source {name!r} is being crawled by run {running[0].id}: stop that crawl, or "
+            f"source {name!r} is being {doing} by run {running[0].id}: stop that run, or "
             f"`archivist source disable {name}` and remove it once the run has ended"
         )
     session.execute(

@@ -180,7 +180,7 @@ def page(title: str, body: str) -> tuple[object, str]:
         ),
         (
             "News",
-            f"{TEASER}\nThis article is for premium members\nBecome a member today to unlock it.",
+            f"{TEASER}\nThis article is for premium members\nBecome a member to read our stories.",
             "paywall",
         ),
     ],
@@ -198,6 +198,8 @@ def test_walls_are_blocked(title: str, text: str, reason: str) -> None:
         ("News", f"{STORY}\nSubscribe to continue reading"),  # a long story with a wall line
         ("Cookies", "Sites must say we use cookies to track you, the regulator said on Monday."),
         ("News", "A brief note on the paywall debate in the council chamber this week."),
+        ("News", "Get unlimited access to all rides for a year with the new £99 pass."),
+        ("News", "Become a member to access the new gym, pool and sauna from £25 a month."),
     ],
 )
 def test_ordinary_pages_are_not_blocked(title: str, text: str) -> None:

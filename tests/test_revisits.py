@@ -14,6 +14,7 @@ from crawler.reader_pool import read_for_archive
 from store.db import transaction
 from store.models import Capture, Document
 from store.revisits import RevisitPolicy, due_documents, schedule_next_check, source_documents
+from store.runs import start_run
 from store.sources import add_source as store_add_source
 from tests.archives import new_archive, record
 from tests.loopback import LoopbackSite, Reply
@@ -318,3 +319,26 @@ def test_retry_waits_grow_within_bounds() -> None:
     waits = [policy.retry_wait(n) for n in (1, 2, 3, 4, 5)]
     assert waits == [timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4),
                      timedelta(hours=16), timedelta(days=1)]  # fmt: skip
+
+
+def test_a_revisit_run_checks_known_articles_and_reads_no_feed(
+    site: LoopbackSite, db_url: str
+) -> None:
+    """The worker's revisit runs are not crawls: a source on a weekday-morning cron must not
+    have its feed polled every few minutes."""
+    paths = feed_site(site, count=2)
+    add_source(db_url, "wd", "--feed", site.url("/feed.xml"))
+    assert crawl(db_url, "wd")[1]["new_documents"] == 2
+    site.routes["/feed.xml"] = Reply(rss(site, [*paths, "/2026/11/new/"]), headers=RSS)
+    site.routes["/2026/11/new/"] = Reply(story(9), headers={"Content-Type": "text/html"})
+    engine = new_archive(db_url)
+    with transaction(engine) as session:
+        source_id = session.scalars(select(Document.source_id)).first()
+        revisit = start_run(session, source_id, kind="revisit").id
+    engine.dispose()
+    feed_hits = site.hits("/feed.xml")
+    code, run, err = crawl(db_url, "wd", *ALL, "--run-id", str(revisit))
+    assert code == 0, err
+    assert (run["kind"], run["fetched"], run["new_documents"]) == ("revisit", 2, 0)
+    assert site.hits("/feed.xml") == feed_hits  # not read again
+    assert site.hits("/2026/11/new/") == 0

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select, update
 
 from crawler.cli.sources import source
 from crawler.settings import parse_duration
-from store.claims import enqueue_run
+from store.claims import enqueue_run, lock_source
 from store.db import open_archive, transaction, upgrade
 from store.models import CrawlRun, Source
+from store.owners import this_host
 from store.runs import start_run
 
 MINSK = ["--start", "https://minsk.example/politics/", "--follow", r"/20\d\d/\d\d/"]
@@ -483,25 +488,42 @@ def test_a_host_s_own_time_zone_is_refused(archive: str, tmp_path: Path, zone: s
 def test_a_source_being_crawled_is_not_removed_and_its_queued_runs_go_with_it(
     archive: str,
 ) -> None:
-
+    """A crawl of a removed source lost every later page; one whose process is gone is failed."""
     run(archive, "add", "wd", "--feed", "https://x.example/f", "--every", "1h")
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     engine = open_archive(archive)
     with transaction(engine) as session:
-        source_id = session.query(Source.id).scalar()
-        running = start_run(session, source_id, worker="host:1:a", pid=1).id
+        source_id = session.scalars(select(Source.id)).one()
+        queued = enqueue_run(session, source_id)
+        assert queued is not None
+        running = start_run(session, source_id, worker=this_host(), pid=os.getpid()).id
+        abandoned = start_run(session, source_id, worker=this_host(), pid=int(ended.stdout)).id
     refused = run(archive, "remove", "wd")
     assert refused.exit_code == 1
     assert error_line(refused) == (
-        f"Error: source 'wd' is being crawled by run {running}: stop that crawl, or "
+        f"Error: source 'wd' is being crawled by run {running}: stop that run, or "
         "`archivist source disable wd` and remove it once the run has ended"
     )
     assert "wd" in listed(archive)
     with transaction(engine) as session:
-        session.get(CrawlRun, running).status = "finished"
-        queued = enqueue_run(session, source_id)
-        assert queued is not None
+        session.execute(update(CrawlRun).where(CrawlRun.id == running).values(status="finished"))
     assert run(archive, "remove", "wd").exit_code == 0
     with transaction(engine) as session:
-        statuses = {r.id: (r.status, r.source_id) for r in session.query(CrawlRun)}
-    assert statuses == {running: ("finished", None)}
+        rows = session.execute(select(CrawlRun.id, CrawlRun.status, CrawlRun.source_id)).all()
+    assert sorted(map(tuple, rows)) == [(running, "finished", None), (abandoned, "failed", None)]
+    engine.dispose()
+
+
+def test_locking_a_removed_source_says_it_is_gone(archive: str) -> None:
+    """A crawl that waited for `source remove` to commit must not open a run for it."""
+    run(archive, "add", "wd", "--feed", "https://x.example/f", "--every", "1h")
+    engine = open_archive(archive)
+    with transaction(engine) as session:
+        source_id = session.scalars(select(Source.id)).one()
+        assert lock_source(session, source_id) is True
+    assert run(archive, "remove", "wd").exit_code == 0
+    with transaction(engine) as session:
+        assert lock_source(session, source_id) is False
     engine.dispose()

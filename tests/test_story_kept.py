@@ -141,6 +141,10 @@ def test_a_bio_as_the_last_line_is_cut() -> None:
         "Agents may earn a commission of up to 5% on each home they sell, the report found.",
         "Getty Images for years held the rights.",
         "Getty Images via its lawyers said the photographs were licensed.",
+        "More: 40% of respondents said they would move.",
+        "Trending: a sharp rise in cases among under-25s, the report found.",
+        "Рекомендуем: не выходить из дома без необходимости, сообщили в МЧС.",
+        "Said may earn a small commission on sales from the book.",
     ],
 )
 def test_a_story_line_that_starts_like_boilerplate_stays(line: str) -> None:
@@ -227,4 +231,39 @@ def test_a_promo_inside_the_story_goes_alone(promo: str) -> None:
 )
 def test_a_trailing_block_a_rule_removes_alone_still_cuts(heading: str, tail: list[str]) -> None:
     text = "\n".join([*STORY, *STORY, heading, *tail])
+    assert apply_rules(text, RULES).text.split("\n") == [*STORY, *STORY]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ProPublica encourages other newsrooms to republish its investigations, and more than "
+        "200 outlets have done so.",
+        "You are free to republish the photographs, the museum said in a statement.",
+        "We are pleased for the report to be shared with every school, the head teacher said.",
+    ],
+)
+def test_a_story_line_about_republishing_does_not_cut_the_story(line: str) -> None:
+    lines = [*STORY, *STORY, line, *STORY_GOES_ON]
+    assert apply_rules("\n".join(lines), RULES).text.split("\n") == lines
+
+
+def test_a_promo_inside_the_story_goes_alone_whatever_comes_later() -> None:
+    promo = ["Related stories", "- Storm warning issued", "- Police appeal for witnesses"]
+    later = ["What happens next", "Share this article", STORY[0]]
+    text = "\n".join([*STORY, *STORY, *promo, *STORY_GOES_ON, *later])
+    assert apply_rules(text, RULES).text.split("\n") == [
+        *STORY, *STORY, *STORY_GOES_ON, "What happens next", STORY[0]
+    ]  # fmt: skip
+
+
+def test_a_newsletter_box_and_its_fine_print_still_cut() -> None:
+    box = [
+        "Sign up for our newsletter",
+        "By signing up, you agree to our Terms of Use and Privacy Policy.",
+        "You can unsubscribe at any time.",
+        "Related stories",
+        "- Storm warning issued",
+    ]
+    text = "\n".join([*STORY, *STORY, *box])
     assert apply_rules(text, RULES).text.split("\n") == [*STORY, *STORY]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from crawler.reprocess import (
 )
 from store.cli_options import db_option, one_line_errors
 from store.db import database_url, open_archive, session_factory, transaction
+from store.owners import this_host
 from store.query import check_schema, open_readonly
 from store.runs import finish_run, start_run
 from store.sources import SourceError, get_source
@@ -102,7 +104,9 @@ def _run(engine: Engine, selection: Selection, dry_run: bool) -> ReprocessReport
     if dry_run:
         return _with_progress(engine, selection, dry_run=True)
     with transaction(engine) as session:
-        run_id = start_run(session, selection.source_id, kind="reprocess").id
+        run_id = start_run(  # host and pid: a run left by a killed reprocess is found dead
+            session, selection.source_id, kind="reprocess", worker=this_host(), pid=os.getpid()
+        ).id
     try:
         report = _with_progress(engine, selection, dry_run=False)
     except BaseException as exc:

@@ -34,6 +34,11 @@ PARAGRAPH_WORDS = 40
 # "Reply" lines. Other trailing blocks (references, disclaimers) are sentences too.
 STORY_TAIL_SENTENCES = 2
 SENTENCE_WORDS = 4
+# A promo a theme puts inside a story (a newsletter prompt, "Related stories" over its list)
+# goes alone when the story resumes under it: its next lines, past the list and the lines the
+# drop rules remove, are sentences of a news paragraph's length.
+STORY_RESUMES_LINES = 2
+STORY_RESUMES_WORDS = 12
 _SENTENCE_END = re.compile(r"[.!?][\"'”’»)]*$")
 MAX_LINE_CHARS = 1000  # rules see lines up to this long; a longer line is a paragraph of prose
 _EDGE_PUNCTUATION = " \t.:;!?|·•–—-»«\"'()[]*#>✓✔➔→"
@@ -181,8 +186,7 @@ def apply_rules(text: str, rules: tuple[Rule, ...] | None = None) -> Cleaned:
     result = Cleaned(text="")
     lines = text.split("\n")
     keys = [line_key(line) for line in lines]
-    alone = (by_action["drop"], by_action["block"])
-    end = _cut_at(lines, keys, by_action["cut"], alone, result.removed)
+    end = _cut_at(lines, keys, by_action, result.removed)
     kept = _drop_blocks(lines[:end], keys[:end], by_action["block"], result.removed)
     drop = by_action["drop"]
     result.text = "\n".join(lines[i] for i in kept if not drop.match(keys[i], result.removed))
@@ -207,19 +211,16 @@ def _drop_blocks(
 
 
 def _cut_at(
-    lines: list[str],
-    keys: list[str],
-    cut: Matcher,
-    alone: tuple[Matcher, ...],
-    removed: Counter[str],
+    lines: list[str], keys: list[str], by_action: dict[str, Matcher], removed: Counter[str]
 ) -> int:
     """Where the body ends: the first trailing-block heading allowed to cut, or its length.
 
     A line that a drop or block rule removes by itself (a newsletter prompt, "Related stories"
-    over its list) does not cut when the story's sentences follow it (past the list under it):
-    a theme put it inside the story, and it goes alone. A rule with `always_cuts` (an
-    unmistakable comment count over comments written as sentences) cuts all the same.
+    over its list) does not cut when the story resumes under it (_story_resumes): a theme put
+    it inside the story, and it goes alone. A rule with `always_cuts` (an unmistakable comment
+    count over comments written as sentences) cuts all the same.
     """
+    cut, drop, block = by_action["cut"], by_action["drop"], by_action["block"]
     words = [len(line.split()) for line in lines]
     total = sum(words)
     remaining = sum(1 for key in keys if key)
@@ -232,21 +233,31 @@ def _cut_at(
         found: Counter[str] = Counter()
         if seen >= total * CUT_ZONE and cut.match(key, found, remaining, story, paragraphs):
             always = any(cut.by_name[name].always_cuts for name in found)
-            inside = any(m.match(key, Counter()) for m in alone) and _story_goes_on(
-                lines, _past_list(lines, index + 1)
-            )
-            if always or not inside:
+            alone = drop.match(key, Counter()) or block.match(key, Counter())
+            if always or not alone or not _story_resumes(lines, keys, index + 1, drop):
                 removed.update(found)
                 return index
         seen += words[index]
     return len(lines)
 
 
-def _past_list(lines: list[str], start: int) -> int:
-    """The first line from `start` on that is neither blank nor a list item."""
-    while start < len(lines) and (not lines[start].strip() or _LIST_ITEM.match(lines[start])):
-        start += 1
-    return start
+def _story_resumes(lines: list[str], keys: list[str], start: int, drop: Matcher) -> bool:
+    """Whether the story's own paragraphs come right under a promo: past the list under it and
+    the lines the drop rules remove, its next STORY_RESUMES_LINES lines are sentences of
+    STORY_RESUMES_WORDS words or more. What comes later (a subhead, a share line) does not
+    matter; a bio or a fine print under a newsletter box is a line or two, or dropped."""
+    index = start
+    while index < len(lines) and (not keys[index] or _LIST_ITEM.match(lines[index])):
+        index += 1
+    said: list[str] = []
+    for line, key in zip(lines[index:], keys[index:], strict=True):
+        if key and not drop.match(key, Counter()):
+            said.append(line.strip())
+        if len(said) == STORY_RESUMES_LINES:
+            break
+    return len(said) == STORY_RESUMES_LINES and all(
+        len(line.split()) >= STORY_RESUMES_WORDS and _SENTENCE_END.search(line) for line in said
+    )
 
 
 def _story_goes_on(lines: list[str], start: int) -> bool:

@@ -61,9 +61,12 @@ _WALL_LINES = (
      r"(?:subscribers|members)(?: only)?"),
     ("paywall", r"(?:continue|keep) reading with (?:a|an|our) (?:\S+ )?(?:subscription|membership)"
      r"\b.{0,120}"),
-    ("paywall", r"(?:subscribe (?:now )?for|get) unlimited (?:digital )?access\b.{0,120}"),
-    ("paywall", r"become a (?:member|subscriber|paid subscriber)(?: today)? to "
-     r"(?:unlock|read|continue|access)\b.{0,120}"),
+    ("paywall", r"(?:subscribe (?:now )?for|get) unlimited (?:digital )?access(?: to (?:all "
+     r"(?:of )?)?our (?:journalism|articles|stories|reporting|content|website|site))?"
+     r"(?: for [£$€]\d.{0,80})?"),
+    ("paywall", r"become a (?:member|subscriber|paid subscriber)(?: today)? to (?:unlock|read|"
+     r"access) (?:this|the full|all (?:of )?our|our|unlimited) (?:article|story|journalism|"
+     r"articles|stories|reporting|content)\b.{0,80}"),
     ("paywall", r"(?:материал|статья) доступ(?:ен|на) (?:только )?(?:для )?подписчик\w+.{0,80}"),
     ("human check", r"checking (?:if the site connection is secure|your browser).{0,80}"),
     ("human check", r"(?:please )?enable (?:javascript and cookies|cookies and javascript) "

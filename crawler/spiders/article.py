@@ -64,17 +64,22 @@ class ArticleSpider(scrapy.Spider):
     refetch_duplicates = True  # `fetch A A` fetches twice; a source crawl fetches once
 
     def __init__(
-        self, urls: Sequence[str] = (), revisits: Sequence[tuple[int, str]] = (), **kwargs: Any
+        self,
+        urls: Sequence[str] = (),
+        revisits: Sequence[tuple[int, str]] = (),
+        discover: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.urls = list(urls)
         self.revisits = list(revisits)  # (document id, URL) of known articles due a check
+        self.discover = discover  # False: a revisit run, which reads no feed, sitemap or section
         self.discovery_errors: list[str] = []
         self.discovery_warnings: list[str] = []
         self.listed: set[str] = set()  # canonical addresses discovery has found
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        for request in self.discovery_requests():
+        for request in self.discovery_requests() if self.discover else ():
             yield request
         for url in self.urls:
             yield self.article_request(url)
