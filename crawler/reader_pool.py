@@ -254,24 +254,22 @@ def _exit_with(crawl_pid: int) -> None:
     crawl is looked for every second.
     """
     try:
-        handle = os.pidfd_open(crawl_pid)
-    except ProcessLookupError:
-        os._exit(0)
+        watch = select.poll()  # poll, not select: any descriptor number
+        watch.register(os.pidfd_open(crawl_pid), select.POLLIN)
+        watch.poll()  # readable once the process has ended
+    except ProcessLookupError:  # ended already
+        pass
     except (AttributeError, OSError):  # no pidfd here
         while _alive(crawl_pid):
             time.sleep(1)
-        os._exit(0)
-    watch = select.poll()  # poll, not select: any descriptor number
-    watch.register(handle, select.POLLIN)
-    watch.poll()  # readable once the process has ended
     os._exit(0)
 
 
 def _alive(pid: int) -> bool:
+    """Whether `pid` is still this user's process (store.owners.process_alive brings SQLAlchemy
+    with it, which workers leave out, and counts another user's process as alive)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # there, but another user's: the pid was taken again
+    except (ProcessLookupError, PermissionError):  # gone, or the pid taken by another user
         return False
     return True
