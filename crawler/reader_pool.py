@@ -127,17 +127,30 @@ class ReaderPool:
         async with self.lock:  # held to submit, and while a spent pool drains
             if self.submitted >= self.share:
                 await self._drain()
-            page = for_worker(item)
-            try:
-                submitted = self._executor().submit(read_in_worker, page, prepare)
-            except BrokenProcessPool:  # a worker died since the last page: start afresh
-                self.close(cancel=True)
-                submitted = self._executor().submit(read_in_worker, page, prepare)
+            submitted = self._submit(for_worker(item), prepare)
             self.submitted += 1
             future = asyncio.wrap_future(submitted)
             self.in_flight.add(future)
             future.add_done_callback(self.in_flight.discard)
         return await future
+
+    def _submit(self, page: FetchedPage, prepare: bool) -> Future[Reading]:
+        """Hand a page to the pool; if a worker died since the last page, to a fresh pool.
+
+        Python < 3.12 marks a pool broken without the lock `submit` holds: a page submitted
+        while the pool breaks fails as the pool starts a worker on its closed queue (OSError,
+        "handle is closed") instead of raising BrokenProcessPool.
+        """
+        executor = self._executor()
+        try:
+            return executor.submit(read_in_worker, page, prepare)
+        except BrokenProcessPool:
+            pass
+        except OSError:
+            if not getattr(executor, "_broken", False):
+                raise
+        self.close(cancel=True)
+        return self._executor().submit(read_in_worker, page, prepare)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
