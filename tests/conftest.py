@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.loopback import LoopbackSite
+from tests.prefork import PREFORK, Command
 
 PG_ENV = "ARCHIVIST_TEST_PG"  # e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,14 +65,14 @@ def run_archivist(
     timeout: float = 120,
     cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `archivist` command in a subprocess."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "scheduler", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        input=input,
-        timeout=timeout,
-        cwd=cwd,
+    """Run the real `archivist` command in a process of its own (forked: tests/prefork.py)."""
+    return PREFORK.run(
+        args, env={**os.environ, **(env or {})}, input=input, timeout=timeout, cwd=cwd
     )
+
+
+def start_archivist(
+    *args: str, stdout: int | None = subprocess.PIPE, stderr: int | None = subprocess.PIPE
+) -> Command:
+    """Start the real `archivist` command in a process of its own; text streams."""
+    return PREFORK.launch(args, stdout=stdout, stderr=stderr)

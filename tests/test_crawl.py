@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from crawler.cli.crawl import crawl as crawl_command
 from crawler.cli.crawl import runs as runs_command
 from store.db import open_archive, transaction
 from store.runs import start_run
-from tests.conftest import FIXTURES, run_archivist
+from tests.conftest import FIXTURES, run_archivist, start_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
 from tests.sites import (
@@ -269,13 +268,7 @@ def test_sigterm_ends_the_run_interrupted_with_pages_kept(site: LoopbackSite, db
     add_source(db_url, "slow", "--feed", site.url("/feed.xml"))
     progress = ("-s", "ARCHIVIST_PROGRESS_SECONDS=0.3")
     command = ["crawl", "slow", "--json", "--db", db_url, *FAST, *progress]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
+    process = start_archivist(*command)
     # The running row shows progress before the crawl ends (the worker and `runs` read it).
     deadline = time.monotonic() + 60
     sql = "select status, fetched from crawl_runs"

@@ -9,19 +9,17 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from subprocess import PIPE
 from typing import Any
 
 import pytest
 
 from crawler.fetch import INTERRUPTED, _account
 from crawler.items import FetchedPage
-from tests.conftest import run_archivist
+from tests.conftest import run_archivist, start_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
 from tests.sites import FAST, RSS, add_articles, add_source, crawl, feed_site, rows, rss, scalar
@@ -91,8 +89,7 @@ def test_fetch_stopped_by_a_signal_names_the_urls_it_did_not_fetch(
     urls = [site.url(f"/2026/11/slow-{n}/") for n in range(40)]
     for n in range(40):
         site.routes[f"/2026/11/slow-{n}/"] = slow
-    command = [sys.executable, "-m", "scheduler", "fetch", *urls, "--json", "--db", sqlite_url]
-    process = subprocess.Popen([*command, *FAST], stdout=PIPE, stderr=PIPE, text=True)
+    process = start_archivist("fetch", *urls, "--json", "--db", sqlite_url, *FAST)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(site.log) < 5:  # robots.txt and a few pages in
         time.sleep(0.05)

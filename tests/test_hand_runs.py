@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from store.leases import acquire_lease
 from store.models import CrawlRun
 from store.owners import WorkerIdentity
 from store.sources import get_source
+from tests.conftest import start_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
 from tests.sites import (
@@ -78,8 +78,12 @@ def test_a_killed_hand_run_is_reaped_and_the_source_crawls_again(
     paths = slow_articles(site, 20, 1.0)
     site.routes["/feed.xml"] = Reply(rss(site, paths), headers=RSS)
     add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "scheduler", "crawl", "feed1", "--db", db_url, *FAST],
+    process = start_archivist(
+        "crawl",
+        "feed1",
+        "--db",
+        db_url,
+        *FAST,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

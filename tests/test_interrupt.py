@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from http.server import BaseHTTPRequestHandler
-from subprocess import PIPE
 
 import pytest
 
 from crawler.settings import SCRAPY_SETTINGS
+from tests.conftest import start_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
+from tests.prefork import Command
 from tests.sites import FAST, RSS, add_source, rows, rss, slow_articles, wait_for
 
 PAGE_SECONDS = 1.5  # each article page takes this long to answer
@@ -28,10 +27,8 @@ WAITING_FOR_THE_QUEUE = 4 * 2 * PAGE_SECONDS  # well under the 4 turns a full qu
 ON_THE_WIRE = 16.0  # seconds a page takes in the second-signal test: never waited for
 
 
-def started(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "scheduler", *args, *FAST], stdout=PIPE, stderr=PIPE, text=True
-    )
+def started(*args: str) -> Command:
+    return start_archivist(*args, *FAST)
 
 
 def requested(site: LoopbackSite, paths: list[str]) -> list[str]:
@@ -41,7 +38,7 @@ def requested(site: LoopbackSite, paths: list[str]) -> list[str]:
 
 
 def stop(
-    process: subprocess.Popen[str], site: LoopbackSite, signum: int = signal.SIGINT
+    process: Command, site: LoopbackSite, signum: int = signal.SIGINT
 ) -> tuple[str, str, float, int]:
     """Send `signum`; stdout, stderr, seconds to exit, and how many requests the site had."""
     before = len(site.log)
