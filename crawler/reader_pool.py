@@ -94,6 +94,7 @@ class ReaderPool:
         self.submitted = 0  # pages given to the current executor
         self.renewals = 0
         self.in_flight: set[asyncio.Future[Reading]] = set()
+        self.handed: set[Future[Reading]] = set()  # the current pool's pages not read yet
         self.lock = asyncio.Lock()
         self.retrying = asyncio.Lock()
         self.warming: list[Future[None]] = []
@@ -137,20 +138,30 @@ class ReaderPool:
     def _submit(self, page: FetchedPage, prepare: bool) -> Future[Reading]:
         """Hand a page to the pool; if a worker died since the last page, to a fresh pool.
 
-        Python < 3.12 marks a pool broken without the lock `submit` holds: a page submitted
-        while the pool breaks fails as the pool starts a worker on its closed queue (OSError,
-        "handle is closed") instead of raising BrokenProcessPool.
+        Python < 3.12 marks a pool broken without the lock `submit` holds, then fails the pages
+        it holds. A page submitted meanwhile can fail as the pool starts a worker on its closed
+        queue (OSError, "handle is closed"), or be added after the pool failed the others and
+        never be read. So a pool that is broken once `submit` returns gets the page again as a
+        fresh pool (the flag is set before the pool lets go of any page).
         """
         executor = self._executor()
         try:
-            return executor.submit(read_in_worker, page, prepare)
+            submitted = executor.submit(read_in_worker, page, prepare)
         except BrokenProcessPool:
             pass
         except OSError:
-            if not getattr(executor, "_broken", False):
+            if not _broken(executor):
                 raise
+        else:
+            if not _broken(executor):
+                return self._handed(submitted)
         self.close(cancel=True)
-        return self._executor().submit(read_in_worker, page, prepare)
+        return self._handed(self._executor().submit(read_in_worker, page, prepare))
+
+    def _handed(self, submitted: Future[Reading]) -> Future[Reading]:
+        self.handed.add(submitted)
+        submitted.add_done_callback(self.handed.discard)
+        return submitted
 
     def _executor(self) -> ProcessPoolExecutor:
         if self.executor is None:
@@ -178,12 +189,22 @@ class ReaderPool:
         would hold `shutdown` for ever.
         """
         executor, self.executor, self.submitted = self.executor, None, 0
+        handed, self.handed = self.handed, set()
         if executor is None:
             return
         if cancel:
             for process in list((executor._processes or {}).values()):
                 process.kill()
         executor.shutdown(wait=True, cancel_futures=cancel)
+        # The pool's manager has ended: a page it still holds was lost as it broke (Python <
+        # 3.12 can lose pages, even end the manager mid-way): it fails, and `read` retries it.
+        for lost in list(handed):
+            if not lost.done():
+                lost.set_exception(BrokenProcessPool("the extraction pool broke before reading it"))
+
+
+def _broken(executor: ProcessPoolExecutor) -> bool:
+    return bool(getattr(executor, "_broken", False))
 
 
 WARM_UP_PAGE = "<html><body><article><p>Loading the extractor.</p></article></body></html>"

@@ -1,16 +1,19 @@
-"""`archivist` commands forked from a Python that has imported archivist once.
+"""`archivist` commands forked from a Python that has imported their dependencies once.
 
 The suite runs hundreds of real `archivist` commands. A fresh interpreter spends more than a
-second of CPU importing Scrapy, Twisted, SQLAlchemy and trafilatura before a command starts,
-and a third of a second tearing them down after it: most of what a small test crawl costs.
-Here one server process per test process imports them once and forks a child per command.
-The child is a real process running the real entry point (`scheduler.cli.main`, as `python -m
-scheduler` runs it) with its own arguments, environment, working directory, standard streams
-and signals; the test gets its pid and its exit status as from `subprocess`.
+second of CPU importing Scrapy, Twisted, SQLAlchemy and trafilatura before a command starts:
+most of what a small test crawl costs. Here one server process per test process imports them
+once (none of archivist's own modules: a command that forgets an import fails as it would
+fresh) and forks a child per command. The child runs `python -m scheduler ARGS` itself (runpy)
+with its own arguments, environment, working directory, standard streams and signals, and ends
+as that interpreter would (threads and executors stopped, atexit handlers run, death by SIGINT
+after an uncaught KeyboardInterrupt); the test gets its pid and exit status as from
+`subprocess`.
 
-What differs from a fresh interpreter is only what was imported before the command began: a
-test about what a command loads, or about the installed console script, starts one with
-`subprocess` instead.
+What differs from a fresh interpreter: what was imported before the command began, and what an
+interpreter reads from the environment as it starts (PYTHONPATH, PYTHONHASHSEED ...): the
+server's. A test about what a command loads, or about the installed console script, starts one
+with `subprocess` instead.
 
 Server: `python -m tests.prefork LISTENING_FD PARENT_PID`, run by `Prefork.start`.
 """
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import errno
 import importlib
-import importlib.util
 import json
 import locale
 import os
+import runpy
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -33,14 +38,15 @@ import tempfile
 import threading
 import time
 import traceback
-import types
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_REQUEST = 1 << 20  # bytes: arguments and environment of one command
-PRELOAD = (
+ARCHIVIST = frozenset({"crawler", "store", "scheduler", "migrations"})
+OURS = ARCHIVIST | {"tests", "__main__"}
+COMMAND_MODULES = (  # what the commands need, crawls and readings included
     "scheduler.cli",
     "store.cli",
     "crawler.cli.fetch",
@@ -53,11 +59,14 @@ PRELOAD = (
     "crawler.crawl",
     "crawler.reading",
     "crawler.reader_pool",
+    "crawler.pages.registry",  # the extractor, which the first reading loads
+    "crawler.pages.decoding",
     "alembic.command",
     "alembic.config",
     "alembic.script",
     "alembic.runtime.migration",
 )
+NEVER_PRELOADED = frozenset({"twisted.internet.reactor"})  # importing it installs a reactor
 
 
 # --- the test's side ------------------------------------------------------------------------
@@ -83,6 +92,9 @@ class Command:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        polled = timeout is not None and timeout <= 0  # a socket timeout of 0 would not say so
+        if polled and self.poll() is None:
+            raise subprocess.TimeoutExpired(self.args, 0)
         if self.returncode is None:
             self.status.settimeout(timeout)
             try:
@@ -149,11 +161,12 @@ class Prefork:
 
     def __init__(self) -> None:
         self.server: subprocess.Popen[bytes] | None = None
+        self.folder = ""
         self.address = ""
         self.lock = threading.Lock()
 
     def start(self) -> None:
-        folder = tempfile.mkdtemp(prefix="archivist-prefork-")
+        folder = self.folder = tempfile.mkdtemp(prefix="archivist-prefork-")
         self.address = os.path.join(folder, "socket")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         listener.bind(self.address)
@@ -175,6 +188,13 @@ class Prefork:
         if self.server is not None and self.server.poll() is None:
             self.server.kill()
             self.server.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def log_tail(self) -> str:
+        """The end of the server's log: why it stopped, when it did."""
+        with contextlib.suppress(OSError):
+            return Path(self.folder, "server.log").read_text(errors="replace")[-3000:]
+        return ""
 
     def launch(
         self,
@@ -188,8 +208,12 @@ class Prefork:
     ) -> Command:
         """Start `archivist ARGS`; stdin/stdout/stderr: subprocess.PIPE, DEVNULL or None
         (this process's own stream)."""
+        if cwd is not None and not os.path.isdir(cwd):  # as subprocess says it, here
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(cwd))
         with self.lock:
-            if self.server is None or self.server.poll() is not None:
+            if self.server is not None and self.server.poll() is not None:
+                raise RuntimeError(f"the prefork server ended:\n{self.log_tail()}")
+            if self.server is None:
                 self.start()
         request = {
             "args": list(args),
@@ -200,9 +224,12 @@ class Prefork:
             connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             connection.connect(self.address)
             socket.send_fds(connection, [json.dumps(request).encode()], theirs)
-        reply = connection.recv(64).decode()
+        try:
+            reply = connection.recv(64).decode()
+        except OSError:
+            reply = ""
         if not reply.startswith("pid "):
-            raise RuntimeError(f"the prefork server did not start the command: {reply!r}")
+            raise RuntimeError(f"the prefork server started no command:\n{self.log_tail()}")
         return Command(args, int(reply.split()[1]), connection, ours)
 
     def run(
@@ -268,12 +295,13 @@ PREFORK = Prefork()
 
 
 def serve(listener: socket.socket, parent: int) -> None:
-    """Accept commands until the test process ends; fork each, report each exit status."""
-    for name in PRELOAD:
-        importlib.import_module(name)
-    # A child must start what a fresh interpreter would: no reactor, no thread, no event loop.
-    assert "twisted.internet.reactor" not in sys.modules
-    assert threading.active_count() == 1
+    """Accept commands until the test process ends; fork each, report each exit status.
+
+    In a child, the command's end (SystemExit, or any exception) leaves this function and ends
+    the interpreter as it would end `python -m scheduler`: threads and executors stopped,
+    atexit handlers run, death by SIGINT after an uncaught KeyboardInterrupt.
+    """
+    preload()
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "accept")
     selector.register(os.pidfd_open(parent), selectors.EVENT_READ, "parent")
@@ -287,18 +315,46 @@ def serve(listener: socket.socket, parent: int) -> None:
                 _report(selector, key)
 
 
+def preload() -> None:
+    """Import what archivist's commands import from other packages, and nothing of archivist's
+    own: a command that forgets an import of its own fails here as it would fresh."""
+    for name in _their_modules():
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    # A child must start where a fresh interpreter would: no reactor, no thread, no event loop.
+    assert "twisted.internet.reactor" not in sys.modules
+    assert not any(name.split(".")[0] in ARCHIVIST for name in sys.modules)
+    assert threading.active_count() == 1
+
+
+def _their_modules() -> list[str]:
+    """The modules other than archivist's that importing every command loads, in the order
+    they were loaded, found in a throwaway interpreter."""
+    script = "\n".join(
+        ["import importlib, sys", *(f"importlib.import_module({m!r})" for m in COMMAND_MODULES),
+         "print('\\n'.join(sys.modules))"]
+    )  # fmt: skip
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    names = found.stdout.split()
+    return [n for n in names if n.split(".")[0] not in OURS and n not in NEVER_PRELOADED]
+
+
 def _start(listener: socket.socket, selector: selectors.BaseSelector) -> None:
     connection, _ = listener.accept()
     message, fds, _, _ = socket.recv_fds(connection, MAX_REQUEST, 3)
     pid = os.fork()
     if pid == 0:
-        code = 1
         try:
             connection.close()
             _close_server(selector)
-            code = run_command(json.loads(message), fds)
-        finally:
-            os._exit(code)
+            _become(json.loads(message), fds)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        runpy.run_module("scheduler", run_name="__main__", alter_sys=True)
+        raise SystemExit(0)  # never reached: the command ends with SystemExit
     for fd in fds:
         os.close(fd)
     connection.send(f"pid {pid}".encode())
@@ -327,8 +383,8 @@ def _close_server(selector: selectors.BaseSelector) -> None:
     selector.close()
 
 
-def run_command(request: dict[str, Any], fds: list[int]) -> int:
-    """In a child: become `python -m scheduler ARGS` and run it; the exit status."""
+def _become(request: dict[str, Any], fds: list[int]) -> None:
+    """In a child: take the command's streams, directory, environment and arguments."""
     for target, fd in zip((0, 1, 2), fds, strict=True):
         if fd != target:
             os.dup2(fd, target)
@@ -336,59 +392,7 @@ def run_command(request: dict[str, Any], fds: list[int]) -> int:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    main_file = importlib.util.find_spec("scheduler.__main__")
-    assert main_file is not None and main_file.origin is not None
-    sys.argv = [main_file.origin, *request["args"]]
-    sys.modules["__main__"] = _main_module(main_file)
-    code = _exit_status(_run_main)
-    _wait_for_threads()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    return code
-
-
-def _main_module(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
-    """`__main__` as `python -m scheduler` has it (its spec is what multiprocessing reads)."""
-    module = types.ModuleType("__main__")
-    module.__spec__ = spec
-    module.__file__ = spec.origin
-    module.__package__ = "scheduler"
-    return module
-
-
-def _run_main() -> None:
-    from scheduler.cli import main
-
-    main()
-
-
-def _exit_status(run: Any) -> int:
-    """Run `run` and give the status a Python process ending with its outcome would exit with."""
-    try:
-        run()
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        print(exc.code, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        traceback.print_exc()
-        sys.stderr.flush()
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as Python does: die of the signal
-        os.kill(os.getpid(), signal.SIGINT)
-    except BaseException:
-        traceback.print_exc()
-        return 1
-    return 0
-
-
-def _wait_for_threads() -> None:
-    """What an interpreter does before it exits: wait for its non-daemon threads."""
-    for thread in threading.enumerate():
-        if thread is not threading.main_thread() and not thread.daemon:
-            thread.join()
+    sys.argv = ["-m", *request["args"]]  # runpy puts the module's path first, as `-m` does
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_archivist, start_archivist
 from tests.prefork import PREFORK
 
@@ -59,3 +61,14 @@ def test_a_forked_command_takes_signals_by_its_pid(tmp_path: Path) -> None:
     killed.kill()
     assert killed.wait(timeout=30) == -signal.SIGKILL
     assert PREFORK.server is not None and PREFORK.server.poll() is None  # the server goes on
+
+
+def test_a_forked_command_is_waited_for_and_refused_as_subprocess_would(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'archive.db'}"
+    worker = start_archivist("worker", "--db", db)
+    with pytest.raises(subprocess.TimeoutExpired):
+        worker.wait(timeout=0)
+    worker.kill()
+    assert worker.wait(timeout=30) == -signal.SIGKILL
+    with pytest.raises(FileNotFoundError):
+        run_archivist("--help", cwd=tmp_path / "no-such-folder")
