@@ -19,7 +19,7 @@ from sqlalchemy import Engine, RowMapping, func, select
 from sqlalchemy.orm import Session
 
 from crawler.reading import BlockedPage, NotAnArticle, read_article
-from store.archive import fill_h1, first_capture_of, record_reading
+from store.archive import fill_h1, record_reading
 from store.blobs import get_blob
 from store.db import session_factory, transaction
 from store.history import ReadingDiff, diff_readings
@@ -199,8 +199,9 @@ def reprocess_page(
         and not h1_changed(latest.h1, snapshot.h1)
         and template.same_content(latest, snapshot, retired_only=True)
     ):
-        if latest.h1 is None and not dry_run:
-            _fill_h1(engine, latest, page, snapshot)
+        if latest.h1 is None and snapshot.h1 is not None and not dry_run:
+            with transaction(engine) as session:
+                fill_h1(session, latest.id, snapshot.h1)
         return Reread.UNCHANGED
     new_version_no = None
     if not dry_run:
@@ -210,30 +211,6 @@ def reprocess_page(
             return Reread.UNCHANGED
     old_no = latest.version_no if latest else None
     return Change(page.url, old_no, new_version_no, _diff(latest, snapshot))
-
-
-def _fill_h1(engine: Engine, latest: Version, page: StoredPage, newest: ArticleSnapshot) -> None:
-    """Give a version stored before the archive kept `h1` the one the page showed when the
-    version was made: read from that fetch's own body (the newest page may show a later one)."""
-    with session_factory(engine)() as session:
-        first = first_capture_of(session, latest.id)
-        if first is None or first.blob_digest is None:
-            return
-        own = first.blob_digest == page.digest
-        body = None if own else get_blob(session, first.blob_digest)
-    if own:
-        h1 = newest.h1
-    else:
-        fetched = dataclasses.replace(
-            page,
-            fetched_url=first.final_url or first.requested_url,
-            content_type=(first.headers or {}).get("content-type"),
-        )
-        then = _read(fetched, body)
-        h1 = then.h1 if then is not None else None
-    if h1 is not None:
-        with transaction(engine) as session:
-            fill_h1(session, latest.id, h1)
 
 
 def _read(page: StoredPage, body: bytes | None) -> ArticleSnapshot | None:

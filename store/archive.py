@@ -79,6 +79,7 @@ def record_snapshot(
         touch(document)
     if latest is not None and unchanged:
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
+        _keep_h1(latest, snapshot)
         outcome, version = Outcome.UNCHANGED, _ref(latest)
     else:
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
@@ -183,6 +184,7 @@ def record_reading(
     latest = _latest_version(session, document)
     same_hash = latest is not None and latest.content_hash == snapshot.content_hash
     if latest is not None and same_hash and not h1_changed(latest.h1, snapshot.h1):
+        _keep_h1(latest, snapshot)
         return None
     seen = CaptureRecord(requested_url=document.url, fetched_at=seen_at)
     return _append_version(session, document, snapshot, seen).version_no
@@ -204,22 +206,19 @@ def _same_content(
     return template.same_content(latest, snapshot)
 
 
-def fill_h1(session: Session, version_id: int, h1: str) -> None:
-    """Give a version stored before the archive kept `h1` the one its own page showed (read
-    again from that page by `archivist reprocess`); a version that has one keeps it."""
-    session.execute(
-        update(Version).where(Version.id == version_id, Version.h1.is_(None)).values(h1=h1)
-    )
+def fill_h1(session: Session, version_id: int, h1: str | None) -> None:
+    """Give a stored version the shown headline a new reading of the same content found, if it
+    has none yet (`archivist reprocess` after the archive began keeping it)."""
+    version = session.get(Version, version_id)
+    if version is not None and h1 is not None:
+        _keep_h1(version, ArticleSnapshot(url="", title="", text="", h1=h1))
 
 
-def first_capture_of(session: Session, version_id: int) -> Capture | None:
-    """The fetch that produced a version (the first one that found its content, with a body)."""
-    return session.scalars(
-        select(Capture)
-        .where(Capture.version_id == version_id, Capture.blob_digest.is_not(None))
-        .order_by(Capture.fetched_at, Capture.id)
-        .limit(1)
-    ).first()
+def _keep_h1(latest: Version, snapshot: ArticleSnapshot) -> None:
+    """Fill in the shown headline of a version stored before the archive kept it (or read from
+    a page that showed none then): the same reading, so no new version."""
+    if latest.h1 is None and snapshot.h1 is not None:
+        latest.h1 = snapshot.h1
 
 
 def _template_of(session: Session, source_id: int | None) -> Template:

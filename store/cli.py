@@ -230,7 +230,7 @@ def history_lines(found: History) -> list[str]:
     some = f"newest {shown} of {found.capture_count}" if shown < found.capture_count else "all"
     version_rows = [
         (v.version_no, _when(v.first_seen_at), _when(v.last_seen_at), v.content_hash[:12],
-         v.word_count, v.title, v.h1 or "")
+         v.word_count, v.title)
         for v in found.versions
     ]  # fmt: skip
     capture_rows = [
@@ -242,9 +242,7 @@ def history_lines(found: History) -> list[str]:
         f"capture(s), first seen {_when(doc.first_seen_at)}",
         "",
         "versions",
-        *aligned_table(
-            ("no", "first seen", "last seen", "hash", "words", "title", "h1"), version_rows
-        ),
+        *aligned_table(("no", "first seen", "last seen", "hash", "words", "title"), version_rows),
         "",
         f"captures ({some}, newest first)",
         *aligned_table(("fetched at", "status", "outcome", "version", "error"), capture_rows),

@@ -183,11 +183,9 @@ def summary(page: FetchedPage) -> str:
     if rec is None:
         outcome = "not stored (--no-store)"
     published = snap.published_at.isoformat() if snap.published_at else "unknown"
-    shown = [f"  h1:        {snap.h1}"] if snap.h1 and snap.h1 != snap.title else []
     return "\n".join(
         [
             snap.title or "(no title)",
-            *shown,
             f"  url:       {snap.url}",
             f"  published: {published}",
             f"  authors:   {', '.join(snap.authors) or 'unknown'}",

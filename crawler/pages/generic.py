@@ -33,7 +33,6 @@ from crawler.pages.metadata import (
     meta_tags,
 )
 from crawler.pages.parsing import parse_html
-from crawler.pages.shown_headline import shown_headline
 from crawler.pages.site_rules import SiteRules, site_rules_for
 
 LD_BODY_RATIO = 1.5
@@ -159,8 +158,10 @@ class GenericArticlePage:
         )
 
     def h1(self) -> str | None:
-        """The headline as readers see it (see crawler.pages.shown_headline)."""
-        return shown_headline(self.tree, self.title())
+        """The headline as readers see it: the story's `<h1>` (one in `<article>` or `<main>`
+        before a theme's logo heading), which an editor can change while the JSON-LD and
+        og:title headline that `title` prefers stays as it was."""
+        return first_text(self.tree, "//article//h1", "//main//h1", "//h1")
 
     def headlines(self) -> tuple[str, ...]:
         """Every form the page gives its headline, so the body does not repeat any of them."""
