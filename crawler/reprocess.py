@@ -19,12 +19,12 @@ from sqlalchemy import Engine, RowMapping, func, select
 from sqlalchemy.orm import Session
 
 from crawler.reading import BlockedPage, NotAnArticle, read_article
-from store.archive import fill_h1, record_reading
+from store.archive import record_reading
 from store.blobs import get_blob
 from store.db import session_factory, transaction
 from store.history import ReadingDiff, diff_readings
 from store.models import Capture, Document, Version
-from store.records import ArticleSnapshot, Outcome, h1_changed
+from store.records import ArticleSnapshot, Outcome
 from store.templates import Template, load_template
 
 BATCH = 500  # documents per selection query: bounded memory on archives of any size
@@ -194,14 +194,7 @@ def reprocess_page(
     template = template if template is not None else Template()
     snapshot = template.apply(snapshot)[0]
     # a retired template line coming back is no difference either
-    if (
-        latest is not None
-        and not h1_changed(latest.h1, snapshot.h1)
-        and template.same_content(latest, snapshot, retired_only=True)
-    ):
-        if latest.h1 is None and snapshot.h1 is not None and not dry_run:
-            with transaction(engine) as session:
-                fill_h1(session, latest.id, snapshot.h1)
+    if latest is not None and template.same_content(latest, snapshot, retired_only=True):
         return Reread.UNCHANGED
     new_version_no = None
     if not dry_run:

@@ -18,14 +18,7 @@ from store.blobs import put_blob
 from store.db import insert_or_skip
 from store.models import Capture, Document, Version
 from store.packing import PreparedBlob
-from store.records import (
-    ArticleSnapshot,
-    CaptureRecord,
-    DocumentStatus,
-    Outcome,
-    Recorded,
-    h1_changed,
-)
+from store.records import ArticleSnapshot, CaptureRecord, DocumentStatus, Outcome, Recorded
 from store.templates import Template, load_template
 
 MISSING_CHECKS_BEFORE_GONE = 2  # one 404 can be a deploy hiccup; two in a row is evidence
@@ -79,7 +72,6 @@ def record_snapshot(
         touch(document)
     if latest is not None and unchanged:
         latest.last_seen_at = max(latest.last_seen_at, capture.fetched_at)
-        _keep_h1(latest, snapshot)
         outcome, version = Outcome.UNCHANGED, _ref(latest)
     else:
         outcome = Outcome.NEW if latest is None else Outcome.CHANGED
@@ -173,18 +165,15 @@ def record_reading(
 ) -> int | None:
     """Store a new reading of a stored page (re-extraction); the new version number, or None.
 
-    A version only if the content hash differs from the latest or the shown headline changed,
-    by the same rule as a fetch. No capture is written (nothing was fetched) and the document's
-    status is left alone.
+    A version only if the content hash differs from the latest, by the same rule as a fetch.
+    No capture is written (nothing was fetched) and the document's status is left alone.
     """
     _lock_documents(session, Document.id == document_id)
     document = session.scalars(
         select(Document).where(Document.id == document_id).with_for_update()
     ).one()
     latest = _latest_version(session, document)
-    same_hash = latest is not None and latest.content_hash == snapshot.content_hash
-    if latest is not None and same_hash and not h1_changed(latest.h1, snapshot.h1):
-        _keep_h1(latest, snapshot)
+    if latest is not None and latest.content_hash == snapshot.content_hash:
         return None
     seen = CaptureRecord(requested_url=document.url, fetched_at=seen_at)
     return _append_version(session, document, snapshot, seen).version_no
@@ -197,28 +186,11 @@ def _same_content(
     snapshot: ArticleSnapshot,
     template: Template | None,
 ) -> bool:
-    if h1_changed(latest.h1, snapshot.h1):
-        return False
     if latest.content_hash == snapshot.content_hash:  # nearly always: no template needed
         return True
     if template is None:  # a one-off fetch of a source's article: its source's template
         template = _template_of(session, document.source_id)
     return template.same_content(latest, snapshot)
-
-
-def fill_h1(session: Session, version_id: int, h1: str | None) -> None:
-    """Give a stored version the shown headline a new reading of the same content found, if it
-    has none yet (`archivist reprocess` after the archive began keeping it)."""
-    version = session.get(Version, version_id)
-    if version is not None and h1 is not None:
-        _keep_h1(version, ArticleSnapshot(url="", title="", text="", h1=h1))
-
-
-def _keep_h1(latest: Version, snapshot: ArticleSnapshot) -> None:
-    """Fill in the shown headline of a version stored before the archive kept it (or read from
-    a page that showed none then): the same reading, so no new version."""
-    if latest.h1 is None and snapshot.h1 is not None:
-        latest.h1 = snapshot.h1
 
 
 def _template_of(session: Session, source_id: int | None) -> Template:
@@ -311,7 +283,6 @@ def _append_version(
         "version_no": document.version_count,
         "content_hash": snapshot.content_hash,
         "title": snapshot.title,
-        "h1": snapshot.h1,
         "authors": list(snapshot.authors),
         "published_at": snapshot.published_at,
         "modified_at": snapshot.modified_at,

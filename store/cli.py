@@ -216,7 +216,6 @@ def _version_record(version: Version) -> dict[str, Any]:
         "last_seen_at": json_value(version.last_seen_at),
         "content_hash": version.content_hash,
         "title": version.title,
-        "h1": version.h1,
         "authors": version.authors,
         "word_count": version.word_count,
         "extractor_version": version.extractor_version,
@@ -270,7 +269,7 @@ def diff(
     words: bool,
     as_json: bool,
 ) -> None:
-    """Show what changed in headline, shown headline (h1), authors and text between two versions.
+    """Show what changed in headline, authors and text between two versions.
 
     By default the newest two; --to M alone compares M-1 with M. Body text is diffed by
     paragraph (a unified diff), or with --words, word by word inside each changed paragraph.
@@ -306,7 +305,6 @@ def diff_record(url: str, old: Version, new: Version, changes: ReadingDiff) -> d
         "from": _version_record(old),
         "to": _version_record(new),
         "title": changes.title,
-        "h1": changes.h1,
         "authors": changes.authors,
         "text": changes.text,
     }
@@ -315,7 +313,7 @@ def diff_record(url: str, old: Version, new: Version, changes: ReadingDiff) -> d
 def single_record(url: str, only: Version | None) -> dict[str, Any]:
     """The JSON diff of a document with one version (or none): nothing to compare it with."""
     to = _version_record(only) if only else None
-    return {"url": url, "from": None, "to": to, "title": [], "h1": [], "authors": [], "text": []}
+    return {"url": url, "from": None, "to": to, "title": [], "authors": [], "text": []}
 
 
 def diff_lines(old: Version, new: Version, changes: ReadingDiff) -> list[str]:
@@ -324,7 +322,7 @@ def diff_lines(old: Version, new: Version, changes: ReadingDiff) -> list[str]:
         f"--- version {old.version_no}  {_when(old.first_seen_at)}  {old.title}",
         f"+++ version {new.version_no}  {_when(new.first_seen_at)}  {new.title}",
     ]
-    return [*lines, *(changes.lines() or ["no difference in headline, h1, authors or text"])]
+    return [*lines, *(changes.lines() or ["no difference in headline, authors or text"])]
 
 
 def _coloured(line: str) -> str:

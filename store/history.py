@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from store.models import Capture, Document, Version
 from store.query import QueryError
-from store.records import h1_changed
 from store.tracking import without_tracking
 
 
@@ -187,8 +186,6 @@ class Reading(Protocol):
     @property
     def title(self) -> str: ...
     @property
-    def h1(self) -> str | None: ...
-    @property
     def authors(self) -> Sequence[str]: ...
     @property
     def text(self) -> str: ...
@@ -196,37 +193,28 @@ class Reading(Protocol):
 
 @dataclass(frozen=True)
 class ReadingDiff:
-    """What changed between two readings: headline, shown headline, authors and body, as diff
-    lines."""
+    """What changed between two readings: headline, authors and body, as diff lines."""
 
     title: list[str]
     authors: list[str]
     text: list[str]
-    h1: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """True if anything differs."""
-        return bool(self.title or self.h1 or self.authors or self.text)
+        return bool(self.title or self.authors or self.text)
 
     def lines(self) -> list[str]:
-        """Each changed field under its label ("headline:", "h1:", "authors:", "text:")."""
-        fields = (
-            ("headline", self.title),
-            ("h1", self.h1),
-            ("authors", self.authors),
-            ("text", self.text),
-        )
+        """Each changed field under its label ("headline:", "authors:", "text:")."""
+        fields = (("headline", self.title), ("authors", self.authors), ("text", self.text))
         return [line for label, diff in fields if diff for line in (f"{label}:", *diff)]
 
 
 def diff_readings(old: Reading, new: Reading, words: bool = False) -> ReadingDiff:
     """A unified diff of paragraphs, or (`words`) changed paragraphs with inline word marks."""
     body = _word_diff if words else _line_diff
-    shown_changed = h1_changed(old.h1, new.h1)  # a NULL one (read before it was kept) is no change
     return ReadingDiff(
         title=_field_diff(old.title, new.title, words),
-        h1=_field_diff(old.h1 or "", new.h1 or "", words) if shown_changed else [],
         authors=_field_diff(", ".join(old.authors), ", ".join(new.authors), words),
         text=body(old.text.splitlines(), new.text.splitlines()),
     )

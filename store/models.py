@@ -121,8 +121,7 @@ class Document(Base):
 
 
 class Version(Base):
-    """An append-only reading of a document's content; born only when the content hash or the
-    shown headline (`h1`, see store.records.h1_changed) changes."""
+    """An append-only reading of a document's content; born only when the content hash changes."""
 
     __tablename__ = "versions"
     __table_args__ = (UniqueConstraint("document_id", "version_no"),)
@@ -132,7 +131,6 @@ class Version(Base):
     version_no: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     title: Mapped[str] = mapped_column(Text)
-    h1: Mapped[str | None] = mapped_column(Text)  # NULL: read before 0006, or the page had none
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime | None]
     modified_at: Mapped[datetime | None]

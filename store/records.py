@@ -43,12 +43,11 @@ class ArticleSnapshot:
     modified_at: datetime | None = None
     language: str | None = None
     extractor_version: str = ""
-    h1: str | None = None  # the headline as the page shows it; not in the hash (see h1_changed)
 
     # Cached: computed once, where the page is read (a worker process), and sent along with it.
     @cached_property
     def content_hash(self) -> str:
-        """SHA-256 over headline, authors and body: what makes a version, with `h1_changed`."""
+        """SHA-256 over headline, authors and body: the only inputs that make a version."""
         parts = [self.title, "\x1f".join(self.authors), self.text]
         return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
 
@@ -56,13 +55,6 @@ class ArticleSnapshot:
     def word_count(self) -> int:
         """Whitespace-separated words in the body text."""
         return len(self.text.split())
-
-
-def h1_changed(stored: str | None, read: str | None) -> bool:
-    """Whether the headline a page shows (its `<h1>`) changed: both readings have one, and they
-    differ. A version stored before the archive kept it (NULL), or a page that shows none, makes
-    no version by itself: the hash of headline, authors and body decides alone, as it did."""
-    return stored is not None and read is not None and stored != read
 
 
 @dataclass(frozen=True)

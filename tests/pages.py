@@ -21,10 +21,8 @@ def article_page(
     header_date: str = "27 November 2026",
     nonce: str = "abc123",
     ad: str = "Buy cheap flights today",
-    h1: str | None = None,
 ) -> str:
-    """A news page whose template parts (views, header date, nonce, ad) can vary freely; `h1`:
-    the headline it shows, when not the `title` its metadata declares."""
+    """A news page whose template parts (views, header date, nonce, ad) can vary freely."""
     body = "\n".join(f"<p>{p}</p>" for p in (paragraphs or BODY))
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} | Daily Example</title>
@@ -34,7 +32,7 @@ def article_page(
 <script nonce="{nonce}">window.csrf = "{nonce}";</script></head>
 <body><header><nav>Home World Politics Sport</nav><span class="date">{header_date}</span></header>
 <aside class="ad">{ad}</aside>
-<article><h1>{h1 or title}</h1>
+<article><h1>{title}</h1>
 {body}
 <figure><img src="park.jpg">
 <figcaption>The riverside at dusk. Photo: City archive</figcaption></figure>

@@ -20,7 +20,7 @@ ARTICLE = PAGES / "news-article" / "page.html"
 WALL = PAGES / "blocked-consent-wall" / "page.html"
 RUSSIAN = PAGES / "ru-windows-1251" / "page.html"
 FIELDS = {
-    "file", "url", "canonical_url", "title", "h1", "text", "authors", "published_at", "modified_at",
+    "file", "url", "canonical_url", "title", "text", "authors", "published_at", "modified_at",
     "language", "word_count", "content_hash", "extractor_version", "outcome",
 }  # fmt: skip
 

@@ -141,7 +141,6 @@ def extract_one(job: Job) -> dict[str, Any]:
         **record,
         "canonical_url": snapshot.url,
         "title": snapshot.title,
-        "h1": snapshot.h1,
         "text": snapshot.text,
         "authors": list(snapshot.authors),
         "published_at": _iso(snapshot.published_at),

@@ -142,7 +142,6 @@ def page_record(page: FetchedPage) -> dict[str, Any]:
         "canonical_url": snap.url if snap else None,
         "status": page.status,
         "title": snap.title if snap else None,
-        "h1": snap.h1 if snap else None,
         "authors": list(snap.authors) if snap else [],
         "published_at": _iso(snap.published_at) if snap else None,
         "modified_at": _iso(snap.modified_at) if snap else None,

@@ -31,4 +31,3 @@ class ExtractedArticle:
     extra_rules: tuple[Rule, ...] = ()  # the site's own line rules, applied after the bundled ones
     headlines: tuple[str, ...] = ()  # other forms of the headline on the page (h1, <title>)
     description: str | None = None  # the page's declared summary: a standfirst repeats it
-    h1: str | None = None  # the headline as the page shows it: see GenericPage.h1

@@ -112,7 +112,6 @@ class GenericArticlePage:
             extra_rules=self.site.line_rules,
             headlines=self.headlines(),
             description=self.standfirst(),
-            h1=self.h1(),
         )
 
     def standfirst(self) -> str | None:
@@ -157,15 +156,9 @@ class GenericArticlePage:
             or ""
         )
 
-    def h1(self) -> str | None:
-        """The headline as readers see it: the story's `<h1>` (one in `<article>` or `<main>`
-        before a theme's logo heading), which an editor can change while the JSON-LD and
-        og:title headline that `title` prefers stays as it was."""
-        return first_text(self.tree, "//article//h1", "//main//h1", "//h1")
-
     def headlines(self) -> tuple[str, ...]:
         """Every form the page gives its headline, so the body does not repeat any of them."""
-        forms = [self.h1(), first_text(self.tree, "//h1"), first_meta(self.meta, "og:title")]
+        forms = [first_text(self.tree, "//h1"), first_meta(self.meta, "og:title")]
         forms.append(first_text(self.tree, "//title"))
         return tuple(dict.fromkeys(f for f in forms if f))
 
