@@ -30,13 +30,12 @@ from crawler.spiders.article import ArticleSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.section import SectionSpider
 from crawler.spiders.sitemap import SitemapSpider
-from store.claims import lock_source, running_runs
+from store.claims import live_running_runs, lock_source
 from store.db import database_url, make_engine, open_archive, transaction
-from store.leases import live_holders
 from store.models import CrawlRun, Source
-from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here, this_host
+from store.owners import WorkerIdentity, this_host
 from store.revisits import due_revisits
-from store.runs import fail_if_running, finish_run, start_run
+from store.runs import finish_run, start_run
 from store.sources import get_source
 from store.templates import Learned, learn_template
 
@@ -232,15 +231,13 @@ def start_hand_run(session: Session, source: Source) -> CrawlRun:
     """
     if not lock_source(session, source.id):
         raise RunError(f"source {source.name} was removed meanwhile: nothing to crawl")
-    live_workers = live_holders(session, PRESENCE_PREFIX)
-    for running in running_runs(session, source.id):
-        reason = gone_here(running, live_workers)
-        if reason is None:
-            raise RunError(
-                f"source {source.name} is being crawled by run {running.id} "
-                f"({crawled_by(running)}): wait for it to end"
-            )
-        fail_if_running(session, running.id, reason)
+    live, failed = live_running_runs(session, source.id)
+    if live:
+        raise RunError(
+            f"source {source.name} is being crawled by run {live[0].id} "
+            f"({crawled_by(live[0])}): wait for it to end"
+        )
+    for running, reason in failed:
         logger.warning(
             "warning: run %s of %s was left running: marked failed (%s)",
             running.id,

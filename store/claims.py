@@ -12,7 +12,10 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from store.leases import live_holders
 from store.models import CrawlRun, Source, utcnow
+from store.owners import PRESENCE_PREFIX, gone_here
+from store.runs import fail_if_running
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -96,6 +99,24 @@ def running_runs(session: Session, source_id: int | None = None) -> list[CrawlRu
     if source_id is not None:
         query = query.where(CrawlRun.source_id == source_id)
     return list(session.scalars(query))
+
+
+def live_running_runs(
+    session: Session, source_id: int
+) -> tuple[list[CrawlRun], list[tuple[CrawlRun, str]]]:
+    """The source's running runs that may still be going on, after failing the ones left by a
+    crawl on this host whose process is gone: (live runs, [(failed run, why)])."""
+    live_workers = live_holders(session, PRESENCE_PREFIX)
+    live: list[CrawlRun] = []
+    failed: list[tuple[CrawlRun, str]] = []
+    for run in running_runs(session, source_id):
+        abandoned = gone_here(run, live_workers)
+        if abandoned is None:
+            live.append(run)
+        else:
+            fail_if_running(session, run.id, abandoned)
+            failed.append((run, abandoned))
+    return live, failed
 
 
 def lock_source(session: Session, source_id: int) -> bool:

@@ -7,11 +7,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from store.claims import QUEUED, lock_source, running_runs
-from store.leases import live_holders
+from store.claims import QUEUED, live_running_runs, lock_source
 from store.models import CrawlRun, Source, utcnow
-from store.owners import PRESENCE_PREFIX, gone_here
-from store.runs import fail_if_running
 
 SOURCE_KINDS = ("feed", "sitemap", "start")
 
@@ -68,14 +65,7 @@ def remove_source(session: Session, name: str) -> None:
     """
     source = get_source(session, name)
     lock_source(session, source.id)  # a crawl starting meanwhile waits, then finds it gone
-    live_workers = live_holders(session, PRESENCE_PREFIX)
-    running = []
-    for run in running_runs(session, source.id):
-        abandoned = gone_here(run, live_workers)  # a crawl on this host whose process is gone
-        if abandoned is None:
-            running.append(run)
-        else:
-            fail_if_running(session, run.id, abandoned)
+    running, _ = live_running_runs(session, source.id)
     if running:
         doing = "reprocessed" if running[0].kind == "reprocess" else "crawled"
         raise SourceError(
