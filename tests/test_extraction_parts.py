@@ -25,6 +25,7 @@ from crawler.pages.body import (
     prepare_tree,
     read_again_if_short,
     shield_discarded,
+    without_chrome,
 )
 from crawler.pages.decoding import decode_html
 from crawler.pages.metadata import fallback_date, language_code
@@ -488,6 +489,56 @@ def test_only_a_big_container_is_shielded() -> None:
 def test_the_date_stamped_in_the_page_is_the_fallback(body: str, expected: datetime | None) -> None:
     tree = load_html(f"<html><body><article>{body}</article></body></html>")
     assert fallback_date(tree, "https://news.example/story") == expected
+
+
+# A site header of <div>s (a label, links, a search box), a menu and a footer around a story
+# (in no <article>) that the first reading cut short: recall mode reads every <div> left.
+CHROME_PAGE = """<html><body>
+<header class="site"><div class="label">Locations:</div><div><a href="/a">Abu Dhabi</a>
+<a href="/c">Canada</a></div><div class="find">Search</div></header>
+<nav><div>Health Library</div><div>Find a Doctor</div></nav>
+<div class="container">{items}</div>
+<footer><div>Rendered by the site builder</div><div>Privacy Policy</div></footer></body></html>"""
+
+
+def test_a_reading_in_recall_mode_leaves_the_sites_header_menu_and_footer_out() -> None:
+    items = "".join(f"<h2>Plant {n}</h2><p>{PLANT.format(n=n)}</p>" for n in range(1, 9))
+    tree = load_html(CHROME_PAGE.format(items=items))
+    first = PLANT.format(n=1)  # a reading that kept one paragraph of eight
+    again = read_again_if_short(tree, "https://x.example/plants", ExtractionOptions(), first)
+    lines = again.split("\n")
+    assert PLANT.format(n=8) in lines
+    for chrome in ("Locations:", "Abu Dhabi", "Search", "Health Library", "Privacy Policy"):
+        assert chrome not in again
+    assert "Locations:" in tree.text_content()  # the page itself is left as it was
+
+
+def test_a_banner_that_wraps_the_whole_page_is_no_chrome() -> None:
+    items = "".join(f"<h2>Plant {n}</h2><p>{PLANT.format(n=n)}</p>" for n in range(1, 9))
+    page = f'<html><body><header role="banner"><nav><div>Home</div></nav>{items}</header>'
+    tree = load_html(f"{page}<footer><div>Privacy Policy</div></footer></body></html>")
+    copied = without_chrome(tree)
+    assert copied is not tree and PLANT.format(n=8) in copied.text_content()
+    assert "Privacy Policy" not in copied.text_content() and "Home" not in copied.text_content()
+
+
+def test_a_page_without_chrome_is_read_as_it_is() -> None:
+    tree = load_html("<html><body><article><p>Rates rose again.</p></article></body></html>")
+    assert without_chrome(tree) is tree
+
+
+def test_calls_to_action_leave_the_tree_but_a_wrapper_named_for_one_stays() -> None:
+    story = " ".join(["The council met again on Tuesday to discuss the budget."] * 12)
+    tree = prepare_tree(
+        load_html(
+            f'<html><body><article>\n<div class="above-cta"><p>{story}</p></div>\n'
+            '<div class="post-cta"><h4>Want to win more jobs with less effort?</h4>'
+            "<p>Grow your business with our software.</p></div>\n"
+            '<a class="btn btn--cta">Get A Quote</a>\n<span class="c-cta--primary">Apply</span>\n'
+            '<div class="doctable"><p>Rates rose again.</p></div></article></body></html>'
+        )
+    )
+    assert " ".join(tree.text_content().split()) == f"{story} Rates rose again."
 
 
 def test_captions_and_credits_leave_the_tree_but_the_article_stays() -> None:

@@ -19,7 +19,7 @@ from crawler.normalise.text import (
 from crawler.pages.article import ExtractedArticle
 from store.records import ArticleSnapshot
 
-NORMALISER_VERSION = "11"
+NORMALISER_VERSION = "12"
 HEADLINE_SEARCH_LINES = 8  # the headline, when a body repeats it, comes within the first lines
 LEAD_MAX_WORDS = 40  # what sits above a repeated headline: breadcrumbs, kicker, date, byline
 STANDFIRST_MAX_WORDS = 15  # a standfirst is one short sentence; a longer match is the lede itself

@@ -27,8 +27,11 @@ from crawler.pages.shortcuts import shortcuts
 # an icon, or a "views" word) is removed with the captions, on a line of its own.
 CAPTIONS_AND_ACCORDIONS = XPath(
     "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
-    " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')]/parent::*"
+    " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')"
+    " or contains(., 'cta')]/parent::*"
 )
+_CTA_CLASS = re.compile(r"(?:^|[\s_-])cta(?:$|[\s_-])", re.IGNORECASE)
+CTA_MAX_WORDS = 80
 _COUNTER_CLASS = re.compile(
     r"(?<![a-z])(?:views?|hits)(?![a-z])|views?[-_]?count|hits[-_]?count", re.IGNORECASE
 )
@@ -71,6 +74,14 @@ BLOCK_TAGS = (
     "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
+# The site's own parts, as HTML5 and ARIA name them: a <header> outside the story's <article> or
+# <main> is the site's banner, a <footer> outside its <article> the site's footer.
+_CHROME = XPath(
+    "//header[not(ancestor::article or ancestor::main)] | //nav"
+    " | //footer[not(ancestor::article)]"
+    " | //*[@role='banner' or @role='navigation' or @role='contentinfo' or @role='search']"
+)
+CHROME_MAX_SHARE = 0.5
 _OUTERMOST_ARTICLES = XPath(".//article[not(ancestor::article)]")
 ARTICLE_MIN_CHARS = 100  # trafilatura's last resort: a shorter <article> is a teaser card
 BREAK = "\ue000"  # a private-use character: where a block starts or ends
@@ -105,7 +116,7 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
                 node.drop_tree()
         elif "accordion" in classes:
             _open_accordion(node, classes)
-        elif _is_counter(node, classes):
+        elif _is_counter(node, classes) or _is_call_to_action(node, classes):
             node.drop_tree()
     for item in tree.iter("li"):  # lxml's tag filter: far cheaper than an XPath walk
         if item.text and item.text[:1].isspace():  # "<li>\n  March 16": one line, as shown
@@ -119,6 +130,17 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
             _quote(node)
         node.tag = "span"  # inline and kept: trafilatura reads its text in place
     return tree
+
+
+def _is_call_to_action(node: HtmlElement, classes: str) -> bool:
+    """Whether an element is a call to action: a class token "cta" ("post-cta", "c-cta--primary",
+    "cta_btn") on a box of CTA_MAX_WORDS words at most (a theme's wrapper named "above-cta"
+    around the story holds far more)."""
+    return (
+        _CTA_CLASS.search(classes) is not None
+        and node.getparent() is not None
+        and len(node.text_content().split()) <= CTA_MAX_WORDS
+    )
 
 
 def _is_counter(node: HtmlElement, classes: str) -> bool:
@@ -245,7 +267,7 @@ def extract_body(tree: HtmlElement, url: str, options: ExtractionOptions) -> str
         return text
     if words < FLAT_MIN_WORDS:
         return article_lines(tree, text) or text
-    again = _extract(tree, url, _recall(options))
+    again = _extract(without_chrome(tree), url, _recall(options))
     structured = "\n" in again and len(again.split()) >= STRUCTURED_MIN_SHARE * words
     return again if structured else text
 
@@ -291,7 +313,7 @@ def read_again_if_short(tree: HtmlElement, url: str, options: ExtractionOptions,
     page, in_lists = page_words(tree)
     if not _short(text, page, in_lists):
         return text
-    text = _longer(text, _extract(tree, url, _recall(options)))
+    text = _longer(text, _extract(without_chrome(tree), url, _recall(options)))
     if not _short(text, page, in_lists):
         return text
     shielded = shield_discarded(tree, page, len(text.split()))
@@ -354,6 +376,26 @@ def _short(text: str, page: int, in_lists: int) -> bool:
     words = len(text.split())
     listless = in_lists > LIST_SHARE * words and not _LIST_LINE.search(text)
     return words < RECALL_SHARE * page or listless
+
+
+def without_chrome(tree: HtmlElement) -> HtmlElement:
+    """A copy of `tree` without the site's own header, navigation and footer, for a reading in
+    recall mode: that mode reads every <div> left, and trafilatura discards neither <header>
+    nor <nav> (site search, locations, menus). A banner that holds over CHROME_MAX_SHARE of
+    the page's words wraps the page itself (a theme's markup), and stays."""
+    chrome = _CHROME(tree)
+    if not chrome:
+        return tree
+    page = len(tree.text_content().split())
+    small = {node for node in chrome if len(node.text_content().split()) <= CHROME_MAX_SHARE * page}
+    if not small:
+        return tree
+    copied = deepcopy(tree)  # the same nodes in the same order: the twins are found by walking
+    twins = [twin for node, twin in zip(tree.iter(), copied.iter(), strict=True) if node in small]
+    for twin in twins:
+        if twin.getparent() is not None:
+            twin.drop_tree()  # its tail stays: text that follows it is not part of it
+    return copied
 
 
 def _recall(options: ExtractionOptions) -> ExtractionOptions:
