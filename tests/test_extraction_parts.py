@@ -527,14 +527,73 @@ def test_a_page_without_chrome_is_read_as_it_is() -> None:
     assert without_chrome(tree) is tree
 
 
+def test_a_site_header_that_swallows_the_page_stays_however_heavy_its_head() -> None:
+    """Inline CSS and a JSON-LD graph are no words a reader sees: they must not make a header
+    that holds the whole story look like a small part of the page."""
+    items = "".join(f"<h2>Plant {n}</h2><p>{PLANT.format(n=n)}</p>" for n in range(1, 9))
+    css = " ".join(f".c{n} {{ color: red; margin: {n}px; }}" for n in range(200))
+    head = f'<head><style>{css}</style><script type="application/ld+json">{css}</script></head>'
+    page = SWALLOWED.format(items=items).replace("<head><title>Plants</title></head>", head)
+    tree = load_html(page)
+    assert without_chrome(tree) is tree
+    text = extract_body(tree, "https://x.example/plants", ExtractionOptions())
+    lines = text.split("\n")
+    assert lines[lines.index("Plant 1") + 1] == PLANT.format(n=1)
+
+
+def test_a_sections_own_header_is_no_site_chrome() -> None:
+    intro = "Chapter {n} opens with the grower's note on where this plant first came from."
+    sections = "".join(
+        f"<section><header><h2>Plant {n}</h2><p>{intro.format(n=n)}</p></header>"
+        f"<p>{PLANT.format(n=n)}</p></section>"
+        for n in range(1, 9)
+    )
+    page = f"<html><body><nav><a href='/'>Home</a></nav><div>{sections}</div></body></html>"
+    copied = without_chrome(load_html(page))
+    assert intro.format(n=8) in copied.text_content() and "Home" not in copied.text_content()
+
+
+POST_TAGGED_CTA = """<html><head><title>Red Line service suspended</title>
+<meta property="og:type" content="article"></head><body>
+<div id="content" role="main"><div id="post-4512" class="post-4512 post type-post hentry
+category-transit tag-cta tag-red-line"><h1 class="entry-title">Red Line service suspended</h1>
+<div class="entry-content"><p>Red Line trains are not running between Howard and Loyola on
+Tuesday morning after a signal failure near the Morse station, the transit authority said.</p>
+<p>Shuttle buses are replacing trains in both directions, and riders should allow an extra
+30 minutes for their trips, the agency said.</p></div></div></div></body></html>"""
+
+
+def test_a_post_tagged_cta_is_read_whole() -> None:
+    text = read_article("https://news.example/red-line", POST_TAGGED_CTA).text
+    assert text.startswith("Red Line trains are not running") and "Shuttle buses" in text
+
+
+def test_a_paragraph_in_a_colour_named_cta_and_a_link_in_a_sentence_stay() -> None:
+    update = "Update: Elm Street stays closed until Thursday, and residents should boil water."
+    tree = prepare_tree(
+        load_html(
+            f'<html><body><article><p class="has-cta-background-color">{update}</p>\n'
+            '<p>To report flooding, <a class="btn-cta" href="/report">use the online form</a>'
+            " or call 311, the department said.</p></article></body></html>"
+        )
+    )
+    said = " ".join(tree.text_content().split())
+    assert (
+        said
+        == f"{update} To report flooding, use the online form or call 311, the department said."
+    )
+
+
 def test_calls_to_action_leave_the_tree_but_a_wrapper_named_for_one_stays() -> None:
     story = " ".join(["The council met again on Tuesday to discuss the budget."] * 12)
     tree = prepare_tree(
         load_html(
             f'<html><body><article>\n<div class="above-cta"><p>{story}</p></div>\n'
             '<div class="post-cta"><h4>Want to win more jobs with less effort?</h4>'
-            "<p>Grow your business with our software.</p></div>\n"
-            '<a class="btn btn--cta">Get A Quote</a>\n<span class="c-cta--primary">Apply</span>\n'
+            '<p>Grow your business with our software.</p><a href="/trial">Start free trial</a>'
+            "</div>\n"
+            '<a class="btn btn--cta">Get A Quote</a>\n'
+            '<button class="c-cta--primary">Apply</button>\n'
             '<div class="doctable"><p>Rates rose again.</p></div></article></body></html>'
         )
     )

@@ -316,3 +316,34 @@ def test_two_readings_differing_only_in_page_noise_are_one_version(
     clean = read_article(NOISY_URL, article_page(paragraphs=paragraphs).encode())
     assert one.content_hash == two.content_hash
     assert one.text == two.text == clean.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Click here to find your polling place; polls open at 7 a.m. and close at 8 p.m. today.",
+        "- and agree to the terms of an independent audit of its software for five years.",
+        "Find out more at 10.30am on Saturday at the village hall.",
+        "Learn more at U.S. Bank Stadium, where the team plays its home games this season.",
+        "The floods damaged 140 homes and closed the high street for nine days. For our full "
+        "coverage, check out these stories below.",
+    ],
+)
+def test_a_story_line_that_starts_like_a_link_prompt_stays(line: str) -> None:
+    lines = [*ARTICLE[:2], line, *ARTICLE[2:]]
+    cleaned = apply_rules("\n".join(lines), RULES)
+    assert cleaned.text.split("\n") == lines, dict(cleaned.removed)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "For more coverage, check out these stories below.",
+        "Looking for a local moving company to work with? Check out these resources:",
+        "and agree to our Terms & Conditions and Privacy Policy.",
+        "Learn more at urgefitness.com or call 888-209-3989.",
+    ],
+)
+def test_link_prompts_and_fine_print_leave_the_body(line: str) -> None:
+    cleaned = apply_rules("\n".join([*ARTICLE[:2], line, *ARTICLE[2:]]), RULES)
+    assert cleaned.text.split("\n") == ARTICLE

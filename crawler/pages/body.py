@@ -30,7 +30,11 @@ CAPTIONS_AND_ACCORDIONS = XPath(
     " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')"
     " or contains(., 'cta')]/parent::*"
 )
-_CTA_CLASS = re.compile(r"(?:^|[\s_-])cta(?:$|[\s_-])", re.IGNORECASE)
+_CTA_TOKEN = re.compile(r"(?:^|[_-])cta(?:$|[_-])", re.IGNORECASE)
+# WordPress writes a post's tags and categories ("tag-cta": the Chicago Transit Authority) and
+# a theme's palette colours ("has-cta-background-color") as classes: they say nothing of a box.
+_NOT_A_BOX = ("tag-", "category-", "has-")
+_ACTIONS = frozenset({"a", "button", "form", "input"})  # what a call to action asks one to use
 CTA_MAX_WORDS = 80
 _COUNTER_CLASS = re.compile(
     r"(?<![a-z])(?:views?|hits)(?![a-z])|views?[-_]?count|hits[-_]?count", re.IGNORECASE
@@ -40,6 +44,7 @@ _COUNTER_TEXT = re.compile(
     r"[^\w\s]{0,3}\s*\d[\d,. ]{0,12}[kKmMкК]?\s*(?:views?|hits|reads?|просмотр\w*)?", re.IGNORECASE
 )
 _PAGE_PARTS = frozenset({"body", "article", "main"})
+_INLINE = frozenset({"a", "span", "button", "b", "strong", "em", "i", "small", "input", "label"})
 _HIDING = ("hidden", "aria-hidden")
 _HIDING_STYLE = re.compile(r"display\s*:\s*none|hidden")
 
@@ -75,11 +80,17 @@ BLOCK_TAGS = (
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 )  # fmt: skip
 # The site's own parts, as HTML5 and ARIA name them: a <header> outside the story's <article> or
-# <main> is the site's banner, a <footer> outside its <article> the site's footer.
+# <main> (and outside a <section> or <aside>, which a header of its own introduces) is the
+# site's banner, a <footer> outside its <article> the site's footer.
 _CHROME = XPath(
-    "//header[not(ancestor::article or ancestor::main)] | //nav"
+    "//header[not(ancestor::article or ancestor::main or ancestor::section or ancestor::aside"
+    " or ancestor::header)] | //nav"
     " | //footer[not(ancestor::article)]"
     " | //*[@role='banner' or @role='navigation' or @role='contentinfo' or @role='search']"
+)
+_VISIBLE_TEXT = XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+    " or ancestor::template)]"
 )
 CHROME_MAX_SHARE = 0.5
 _OUTERMOST_ARTICLES = XPath(".//article[not(ancestor::article)]")
@@ -133,14 +144,28 @@ def prepare_tree(tree: HtmlElement) -> HtmlElement:
 
 
 def _is_call_to_action(node: HtmlElement, classes: str) -> bool:
-    """Whether an element is a call to action: a class token "cta" ("post-cta", "c-cta--primary",
-    "cta_btn") on a box of CTA_MAX_WORDS words at most (a theme's wrapper named "above-cta"
-    around the story holds far more)."""
-    return (
-        _CTA_CLASS.search(classes) is not None
-        and node.getparent() is not None
-        and len(node.text_content().split()) <= CTA_MAX_WORDS
-    )
+    """Whether an element is a call-to-action box: a class token "cta" ("post-cta",
+    "c-cta--primary", "cta_btn"; not a post's "tag-cta" or a colour's "has-cta-..."), a link,
+    button or form in it or itself one, CTA_MAX_WORDS words at most (a theme's wrapper named
+    "above-cta" around the story holds far more), and a line of its own: a link in a sentence
+    stays, words and all."""
+    parent = node.getparent()
+    tokens = (token for token in classes.split() if not token.startswith(_NOT_A_BOX))
+    if parent is None or not any(_CTA_TOKEN.search(token) for token in tokens):
+        return False
+    if node.tag not in _ACTIONS and next(node.iter(*_ACTIONS), None) is None:
+        return False
+    if len(node.text_content().split()) > CTA_MAX_WORDS:
+        return False
+    return node.tag not in _INLINE or _stands_alone(node, parent)
+
+
+def _stands_alone(node: HtmlElement, parent: HtmlElement) -> bool:
+    """Whether an inline element is a line of its own: no text of the line before or after it
+    (a button between blocks, not a link in a sentence)."""
+    before = node.getprevious()
+    text_before = parent.text if before is None else before.tail
+    return not (text_before or "").strip() and not (node.tail or "").strip()
 
 
 def _is_counter(node: HtmlElement, classes: str) -> bool:
@@ -386,8 +411,8 @@ def without_chrome(tree: HtmlElement) -> HtmlElement:
     chrome = _CHROME(tree)
     if not chrome:
         return tree
-    page = len(tree.text_content().split())
-    small = {node for node in chrome if len(node.text_content().split()) <= CHROME_MAX_SHARE * page}
+    page = visible_words(tree)
+    small = {node for node in chrome if visible_words(node) <= CHROME_MAX_SHARE * page}
     if not small:
         return tree
     copied = deepcopy(tree)  # the same nodes in the same order: the twins are found by walking
@@ -396,6 +421,12 @@ def without_chrome(tree: HtmlElement) -> HtmlElement:
         if twin.getparent() is not None:
             twin.drop_tree()  # its tail stays: text that follows it is not part of it
     return copied
+
+
+def visible_words(node: HtmlElement) -> int:
+    """Words a reader sees in `node`: its text outside scripts, styles and templates (inline
+    CSS or a JSON-LD graph can outweigh a page's story)."""
+    return sum(len(str(text).split()) for text in _VISIBLE_TEXT(node))
 
 
 def _recall(options: ExtractionOptions) -> ExtractionOptions:
