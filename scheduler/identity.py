@@ -10,7 +10,6 @@ from store.owners import WorkerIdentity, process_alive
 
 
 def known_dead(holder: str) -> bool:
-    """True only when `holder` is a worker of this very host (its name, boot and PID
-    namespace: see store.owners) whose process is gone."""
+    """True only when `holder` is a worker on this host whose process is gone."""
     identity = WorkerIdentity.parse(holder)
-    return identity is not None and identity.is_mine_exactly() and not process_alive(identity.pid)
+    return identity is not None and identity.is_local() and not process_alive(identity.pid)

@@ -12,7 +12,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -26,7 +25,7 @@ from scheduler.recovery import reap_abandoned_runs
 from store.db import open_archive, transaction
 from store.leases import acquire_lease
 from store.models import CrawlRun
-from store.owners import WorkerIdentity, this_host
+from store.owners import WorkerIdentity
 from store.sources import get_source
 from tests.conftest import start_archivist
 from tests.loopback import LoopbackSite, Reply
@@ -44,13 +43,9 @@ from tests.sites import (
     wait_for,
 )
 
-HERE = this_host()  # the machine's name, then a digest of its boot and this PID namespace
-LEGACY_HERE = socket.gethostname()  # what rows written before the digest hold
-# Another process table of this machine: a container on the host's network, a cloned VM.
-OTHER_TABLE = f"{LEGACY_HERE}~0000beef"
+HERE = socket.gethostname()
 NO_SUCH_PID = 2**22 + 12345  # above any pid_max: never a live process
 STARTED = datetime(2026, 11, 27, 17, 35, 12, tzinfo=UTC)
-UNSHARE_PID = ("unshare", "--pid", "--fork", "--mount-proc")
 
 
 @pytest.fixture
@@ -138,83 +133,16 @@ def test_a_crawl_fails_runs_whose_crawl_is_gone_here_and_goes_ahead(
     assert said in err
 
 
-def test_a_hand_run_left_before_hosts_had_digests_is_still_reaped(
-    site: LoopbackSite, db_url: str, engine: Engine
-) -> None:
-    feed_site(site, 2)
-    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
-    legacy = running_row(engine, LEGACY_HERE, NO_SUCH_PID)  # the machine's bare name
-    code, run, err = crawl(db_url, "feed1")
-    assert code == 0, err
-    assert run["status"] == "finished" and run["worker"] == HERE
-    assert status_and_error(db_url, legacy) == (
-        "failed",
-        f"abandoned: the crawl started by hand (pid {NO_SUCH_PID}) is gone",
-    )
-
-
-def test_a_worker_killed_with_its_crawl_frees_the_source_at_once(
-    site: LoopbackSite, db_url: str, engine: Engine
-) -> None:
-    """Killed with SIGKILL, a worker renews its presence lease no more, but the lease lasts
-    until it runs out: a worker of this very process table whose process is gone is dead now."""
-    feed_site(site, 2)
-    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
-    killed = WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de")
-    with transaction(engine) as session:
-        acquire_lease(session, killed.presence_lease, str(killed), 300)
-    run_id = running_row(engine, str(killed), NO_SUCH_PID + 1)
-
-    code, run, err = crawl(db_url, "feed1")
-    assert code == 0, err
-    assert run["status"] == "finished" and run["fetched"] == 2
-    assert status_and_error(db_url, run_id) == (
-        "failed",
-        f"abandoned: worker {killed} stopped and its crawl process is gone",
-    )
-
-
-def test_each_pid_namespace_of_a_machine_is_a_host_of_its_own() -> None:
-    """Processes in another PID namespace (a container on the host's network) share the
-    machine's name, not its process table: their host differs, so neither judges the other's
-    pids."""
-    here = this_host()
-    name, _, digest = here.partition("~")
-    assert name == socket.gethostname() and len(digest) == 8 and int(digest, 16) >= 0
-    code = "from store.owners import this_host; print(this_host())"
-    child = [*UNSHARE_PID, sys.executable, "-c", code]
-    try:
-        inside = subprocess.run(child, capture_output=True, text=True, timeout=60, check=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"no new PID namespace here: {exc}")
-    other = inside.stdout.strip()
-    assert other.startswith(f"{name}~") and other != here
-    same = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert same.stdout.strip() == here  # another process of this table: the same host
-
-
 ME = os.getpid()
 LIVE_WORKER = WorkerIdentity(HERE, ME, "ab12cd34")
 SINCE = "started 2026-11-27 17:35 UTC"
 DEAD_WORKER = WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de")
-OTHER_WORKER = WorkerIdentity(OTHER_TABLE, NO_SUCH_PID, "0badc0de")  # its pid is not one of ours
-LEGACY_KILLED = WorkerIdentity(LEGACY_HERE, NO_SUCH_PID, "0badc0de")
 CASES = {  # worker, pid, presence lease held: how the refusal names the run
     "by hand here, alive": (HERE, ME, False, f"crawl started by hand on {HERE}, pid {ME}, {SINCE}"),
     "live worker": (str(LIVE_WORKER), None, True, f"worker {LIVE_WORKER}, {SINCE}"),
     "worker gone, its crawl alive": (str(DEAD_WORKER), ME, False, f"worker {DEAD_WORKER}, {SINCE}"),
     "by hand on another host": (
         "elsewhere", 7, False, f"crawl started by hand on elsewhere, pid 7, {SINCE}"
-    ),
-    "by hand in another process table of this machine": (
-        OTHER_TABLE, NO_SUCH_PID, False,
-        f"crawl started by hand on {OTHER_TABLE}, pid {NO_SUCH_PID}, {SINCE}",
-    ),
-    "worker of another process table of this machine": (
-        str(OTHER_WORKER), NO_SUCH_PID + 1, False, f"worker {OTHER_WORKER}, {SINCE}"
-    ),
-    "worker killed before hosts had digests, its lease still on": (
-        str(LEGACY_KILLED), NO_SUCH_PID + 1, True, f"worker {LEGACY_KILLED}, {SINCE}"
     ),
 }  # fmt: skip
 
@@ -227,10 +155,8 @@ def test_a_crawl_refuses_while_a_live_run_crawls_its_source(
     add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
     worker, pid, lease, named = CASES[case]
     if lease:
-        holder = WorkerIdentity.parse(worker)
-        assert holder is not None
         with transaction(engine) as session:
-            acquire_lease(session, holder.presence_lease, worker, 300)
+            acquire_lease(session, LIVE_WORKER.presence_lease, str(LIVE_WORKER), 300)
     run_id = running_row(engine, worker, pid)
 
     code, _, err = crawl(db_url, "feed1")
