@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from store.leases import live_holders
 from store.models import CrawlRun, Source, utcnow
-from store.owners import PRESENCE_PREFIX, gone_here
+from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here, process_alive, this_host
 from store.runs import fail_if_running
 
 QUEUED = "queued"
@@ -163,3 +163,38 @@ def latest_runs(session: Session) -> dict[int, CrawlRun]:
     )
     runs = session.scalars(select(CrawlRun).where(CrawlRun.id.in_(newest)))
     return {run.source_id: run for run in runs if run.source_id is not None}
+
+
+CLOSED_BY_HAND = "closed by hand (archivist runs --close): its crawl is gone"
+
+
+class CloseRefused(RuntimeError):
+    """A run that `archivist runs --close` must not close: none, over, or seen alive."""
+
+
+def close_by_hand(session: Session, run_id: int) -> CrawlRun:
+    """Mark failed a `running` run whose crawl the user says is gone, where no check can see
+    it (a machine that died or was retired, a crawl in another container); the run.
+
+    Refused for a run that is not running, whose worker renews its presence lease (it looks
+    after the run: stop it there), or whose crawl is a live process on this host.
+    """
+    run = session.get(CrawlRun, run_id)
+    if run is None:
+        raise CloseRefused(f"no crawl run {run_id}")
+    if run.status != RUNNING:
+        raise CloseRefused(f"run {run_id} is {run.status}: only a running run can be closed")
+    worker = WorkerIdentity.parse(run.worker)
+    if worker is not None and run.worker in live_holders(session, PRESENCE_PREFIX):
+        raise CloseRefused(
+            f"run {run_id} is looked after by worker {run.worker}, which is alive: "
+            "stop that worker, or let the run end"
+        )
+    host = worker.host if worker is not None else run.worker
+    if host == this_host() and run.pid is not None and process_alive(run.pid):
+        raise CloseRefused(
+            f"run {run_id} is still crawling on this machine (pid {run.pid}): stop it with "
+            f"`kill {run.pid}`, or let it end"
+        )
+    fail_if_running(session, run_id, CLOSED_BY_HAND)
+    return run

@@ -22,12 +22,13 @@ from sqlalchemy import Engine
 from crawler.crawl import RunError, start_hand_run
 from scheduler.logs import EventLog
 from scheduler.recovery import reap_abandoned_runs
+from store.claims import CLOSED_BY_HAND
 from store.db import open_archive, transaction
 from store.leases import acquire_lease
 from store.models import CrawlRun
 from store.owners import WorkerIdentity
 from store.sources import get_source
-from tests.conftest import start_archivist
+from tests.conftest import run_archivist, start_archivist
 from tests.loopback import LoopbackSite, Reply
 from tests.pages import article_page
 from tests.sites import (
@@ -195,3 +196,50 @@ def test_two_hand_runs_at_once_cannot_both_start(db_url: str, engine: Engine) ->
         f"pid {ME}, started {started}): wait for it to end"
     ]
     assert scalar(db_url, "select count(*) from crawl_runs") == 1
+
+
+def test_a_run_left_by_a_machine_that_is_gone_is_closed_by_hand(
+    site: LoopbackSite, db_url: str, engine: Engine
+) -> None:
+    """A crawl started by hand on a machine that died (or was retired) cannot be judged from
+    here: its row blocks the source until someone who knows closes it."""
+    feed_site(site, 2)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    run_id = running_row(engine, "retired-host", 4242)
+    code, _, err = crawl(db_url, "feed1")
+    assert code == 1 and f"is being crawled by run {run_id}" in err
+
+    closed = run_archivist("runs", "--close", str(run_id), "--db", db_url)
+    assert closed.returncode == 0, closed.stderr
+    assert closed.stdout == f"run {run_id} of feed1 closed: marked failed ({CLOSED_BY_HAND})\n"
+    assert status_and_error(db_url, run_id) == ("failed", CLOSED_BY_HAND)
+    code, run, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert run["status"] == "finished" and run["fetched"] == 2
+
+
+CLOSE_REFUSALS = {  # the row (worker, pid, status, presence lease held), and the refusal
+    "finished": ("elsewhere", 7, "finished", False, "run {id} is finished: only a running run"),
+    "alive by hand here": (
+        HERE, ME, "running", False, f"still crawling on this machine (pid {ME})"
+    ),
+    "live worker": (str(LIVE_WORKER), None, "running", True, "which is alive: stop that worker"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CLOSE_REFUSALS)
+def test_a_run_that_is_over_or_alive_is_not_closed_by_hand(
+    db_url: str, engine: Engine, case: str
+) -> None:
+    add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
+    worker, pid, status, lease, said = CLOSE_REFUSALS[case]
+    if lease:
+        with transaction(engine) as session:
+            acquire_lease(session, LIVE_WORKER.presence_lease, str(LIVE_WORKER), 300)
+    run_id = running_row(engine, worker, pid, status=status)
+    closed = run_archivist("runs", "--close", str(run_id), "--db", db_url)
+    assert closed.returncode == 1 and closed.stdout == ""
+    assert closed.stderr.startswith("Error: ") and said.format(id=run_id) in closed.stderr
+    assert rows(db_url, "select status from crawl_runs") == [(status,)]
+    unknown = run_archivist("runs", "--close", "999", "--db", db_url)
+    assert (unknown.returncode, unknown.stderr) == (1, "Error: no crawl run 999\n")

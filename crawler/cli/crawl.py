@@ -184,10 +184,22 @@ def report(result: CrawlResult, db_url: str | None, as_json: bool, show_errors: 
 @click.command()
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option(
+    "--close",
+    "close_id",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Mark run ID failed: a run left `running` by a crawl that is gone where no check "
+    "can see it (a machine that died or was retired). Refused while its worker is alive or "
+    "its crawl runs on this machine.",
+)
 @db_option
 @one_line_errors
-def runs(limit: int, as_json: bool, db_url: str | None) -> None:
-    """Recent crawl runs, newest first, with their counts."""
+def runs(limit: int, as_json: bool, close_id: int | None, db_url: str | None) -> None:
+    """Recent crawl runs, newest first, with their counts; or close one left running."""
+    if close_id is not None:
+        close_run(db_url, close_id)
+        return
     records = load_runs(db_url, limit)
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
@@ -200,6 +212,23 @@ def runs(limit: int, as_json: bool, db_url: str | None) -> None:
     for record in records:
         table.add_row(*_run_cells(record))
     Console(width=max(Console().width, 160)).print(table)
+
+
+def close_run(db_url: str | None, run_id: int) -> None:
+    """`runs --close ID`: fail a run left running by a crawl that is gone, and say so."""
+    from store.claims import CLOSED_BY_HAND, CloseRefused, close_by_hand
+
+    engine = open_archive(db_url, create=False)
+    try:
+        with transaction(engine) as session:
+            run = close_by_hand(session, run_id)
+            source = session.get(Source, run.source_id) if run.source_id else None
+            name = source.name if source is not None else "a removed source"
+    except CloseRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    click.echo(f"run {run_id} of {name} closed: marked failed ({CLOSED_BY_HAND})")
 
 
 def _run_cells(record: dict[str, Any]) -> list[str]:
