@@ -22,13 +22,16 @@ from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here
 from store.runs import fail_if_running
 
 
-def reap_abandoned_runs(session: Session, crawl_timeout: float, log: EventLog) -> int:
+def reap_abandoned_runs(
+    session: Session, crawl_timeout: float, log: EventLog, here_only: bool = False
+) -> int:
     """Fail the runs whose worker (or hand-run crawl) is gone and whose crawl is over; how many
-    were failed."""
+    were failed. `here_only`: only those that ran on this host (what a worker without the
+    scheduler role looks after: no other machine can tell its processes are gone)."""
     alive = live_holders(session, PRESENCE_PREFIX)
     reaped = 0
     for run in running_runs(session):
-        reason = _abandoned(run, alive, crawl_timeout)
+        reason = gone_here(run, alive) if here_only else _abandoned(run, alive, crawl_timeout)
         if reason and fail_if_running(session, run.id, reason):
             log.event("run.reaped", level="warning", run=run.id, worker=run.worker, error=reason)
             reaped += 1

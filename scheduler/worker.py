@@ -20,6 +20,7 @@ from crawler.pages.site_rules import check_site_rules
 from scheduler.dispatch import Dispatcher
 from scheduler.leadership import Leadership, leadership_for
 from scheduler.logs import EventLog, one_line, route_library_logs
+from scheduler.recovery import reap_abandoned_runs
 from scheduler.role import SchedulerRole
 from scheduler.runner import CrawlRunner
 from store.db import is_sqlite, open_archive, safe_url, transaction
@@ -99,7 +100,7 @@ class Worker:
         self.role: SchedulerRole | None = None
         self.signals = 0
         self.lost_archive = False
-        self._next_heartbeat = self._next_role_try = 0.0
+        self._next_heartbeat = self._next_role_try = self._next_reap = 0.0
 
     def run(self) -> int:
         """Run until a signal; 0 after a clean stop, 1 if the archive was taken over."""
@@ -192,8 +193,17 @@ class Worker:
             self._next_role_try = now + ROLE_RETRY_SECONDS
             if self.leadership.try_acquire():  # on SQLite: already held since _enter
                 self._take_role()
+        if self.role is None and now >= self._next_reap:  # the role holder reaps every run
+            self._next_reap = now + self.settings.sync_every
+            self._reap_here()
         if not self.signals:
             self.dispatcher.fill()
+
+    def _reap_here(self) -> None:
+        """Fail the runs left running on this machine by crawls that are gone: only a worker
+        here can see that their processes are (the role holder may run elsewhere)."""
+        with transaction(self.engine) as session:
+            reap_abandoned_runs(session, self.settings.crawl_timeout, self.log, here_only=True)
 
     def _safe_heartbeat(self) -> None:
         try:

@@ -6,7 +6,12 @@ import time
 from collections import defaultdict
 from typing import Any
 
+from sqlalchemy import text
+
 from scheduler.leadership import ADVISORY_LOCK_KEY
+from store.db import open_archive, transaction
+from store.owners import this_host
+from store.runs import start_run
 from tests.loopback import LoopbackSite
 from tests.sites import add_articles, rows
 from tests.test_worker import (
@@ -21,6 +26,7 @@ from tests.test_worker import (
 )
 
 SOURCES = 3
+NO_SUCH_PID = 2**22 + 12345  # above any pid_max: never a live process
 
 
 def slow_feeds(site: LoopbackSite) -> list[SlowFeed]:
@@ -86,3 +92,33 @@ def test_two_workers_one_scheduler_shared_work_and_hand_over(
                            "where source_id = (select id from sources where name = :n) "
                            "and finished_at is not null", n=f"s{n}")  # fmt: skip
         assert_no_overlap(source_runs)
+
+
+def test_a_worker_without_the_role_reaps_the_runs_its_own_machine_left(
+    pg_url: str,
+    site: LoopbackSite,
+    workers: Any,  # noqa: F811  # the fixture imported above
+) -> None:
+    """Only a worker on the machine a crawl ran on can see that its process is gone: the one
+    holding the scheduler role may run elsewhere (here: the role is held by another session)."""
+    source_id = new_source(pg_url, site, "s0", every=3600)
+    engine = open_archive(pg_url)
+    try:
+        with engine.connect() as role_holder:  # holds the role for the whole test
+            role_holder.execute(text("select pg_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
+            role_holder.commit()
+            with transaction(engine) as session:
+                left = start_run(session, source_id, worker=this_host(), pid=NO_SUCH_PID).id
+                elsewhere = start_run(session, source_id, worker="elsewhere", pid=NO_SUCH_PID).id
+            worker = workers(pg_url, *QUICK)
+            worker.wait_for("worker.started")
+            (reaped,) = worker.wait_for("run.reaped", timeout=20)
+            assert reaped["run"] == left and not worker.events("role.acquired")
+            abandoned = f"abandoned: the crawl started by hand (pid {NO_SUCH_PID}) is gone"
+            assert {r[0]: (r[1], r[5]) for r in runs_of(pg_url)} == {
+                left: ("failed", abandoned),
+                elsewhere: ("running", None),  # another machine's: not this worker's to judge
+            }
+            worker.stop()
+    finally:
+        engine.dispose()

@@ -63,7 +63,8 @@ DURATION = Duration()
     type=DURATION,
     default="30s",
     show_default=True,
-    help="How often the sources table is re-read (added, edited, disabled sources).",
+    help="How often the sources table is re-read (added, edited, disabled sources), and runs "
+    "left running by dead crawls on this machine are closed.",
 )
 @click.option(
     "--revisit-every",
