@@ -24,7 +24,9 @@ from crawler.pages.shortcuts import shortcuts
 # class="fa fa-eye"></i> 9,876</span>") leaves a line that no text rule can tell from content,
 # and it changes on every visit: a small element whose class says views or hits (views,
 # post-views, view-count, hits-counter; not review or overview) and whose text is a number (and
-# an icon, or a "views" word) is removed with the captions, on a line of its own.
+# an icon, or a "views" word) is removed with the captions, on a line of its own. So is a
+# call-to-action box (class token "cta": "Want to win more jobs? Start free trial"), which
+# trafilatura reads as prose when a theme puts it inside the story (see _is_call_to_action).
 CAPTIONS_AND_ACCORDIONS = XPath(
     "//figcaption | //@class[contains(., 'caption') or contains(., 'credit')"
     " or contains(., 'accordion') or contains(., 'view') or contains(., 'hits')"
@@ -405,9 +407,10 @@ def _short(text: str, page: int, in_lists: int) -> bool:
 
 def without_chrome(tree: HtmlElement) -> HtmlElement:
     """A copy of `tree` without the site's own header, navigation and footer, for a reading in
-    recall mode: that mode reads every <div> left, and trafilatura discards neither <header>
-    nor <nav> (site search, locations, menus). A banner that holds over CHROME_MAX_SHARE of
-    the page's words wraps the page itself (a theme's markup), and stays."""
+    recall mode: that mode reads every <div> left, trafilatura keeps a <header> (site search,
+    locations, menus), and it puts back what its cleaning removed when that took every
+    paragraph. A banner that holds over CHROME_MAX_SHARE of the words a reader sees wraps the
+    page itself (a theme's markup), and stays."""
     chrome = _CHROME(tree)
     if not chrome:
         return tree
