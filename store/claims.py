@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 
 from store.leases import live_holders
 from store.models import CrawlRun, Source, utcnow
-from store.owners import PRESENCE_PREFIX, WorkerIdentity, gone_here, process_alive, this_host
+from store.owners import (
+    PRESENCE_PREFIX,
+    WorkerIdentity,
+    crawl_alive,
+    gone_here,
+    this_host,
+)
 from store.runs import fail_if_running
 
 QUEUED = "queued"
@@ -172,14 +178,16 @@ class CloseRefused(RuntimeError):
     """A run that `archivist runs --close` must not close: none, over, or seen alive."""
 
 
-def close_by_hand(session: Session, run_id: int) -> CrawlRun:
+def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRun:
     """Mark failed a `running` run whose crawl the user says is gone, where no check can see
     it (a machine that died or was retired, a crawl in another container); the run.
 
-    Refused for a run that is not running, whose worker renews its presence lease (it looks
-    after the run: stop it there), or whose crawl is a live process on this host.
+    Refused for a run that is not running (or ends meanwhile: the row is locked first), whose
+    worker renews its presence lease (it looks after the run: stop it there), or whose crawl
+    is a live process on this host, unless `force` (a pid of another container, or one taken
+    again by a process that started too late to be the crawl, is no crawl of this host).
     """
-    run = session.get(CrawlRun, run_id)
+    run = session.get(CrawlRun, run_id, with_for_update=True)
     if run is None:
         raise CloseRefused(f"no crawl run {run_id}")
     if run.status != RUNNING:
@@ -187,14 +195,22 @@ def close_by_hand(session: Session, run_id: int) -> CrawlRun:
     worker = WorkerIdentity.parse(run.worker)
     if worker is not None and run.worker in live_holders(session, PRESENCE_PREFIX):
         raise CloseRefused(
-            f"run {run_id} is looked after by worker {run.worker}, which is alive: "
-            "stop that worker, or let the run end"
+            f"run {run_id} is looked after by worker {run.worker}, whose presence lease is "
+            "live: stop that worker, or let the run end (a worker killed outright stops "
+            "renewing its lease, which runs out within 30 s)"
         )
-    host = worker.host if worker is not None else run.worker
-    if host == this_host() and run.pid is not None and process_alive(run.pid):
+    if not force and _crawling_here(run, worker):
         raise CloseRefused(
-            f"run {run_id} is still crawling on this machine (pid {run.pid}): stop it with "
-            f"`kill {run.pid}`, or let it end"
+            f"run {run_id} seems to be crawling on this machine (pid {run.pid}): stop it, or let "
+            f"it end; if pid {run.pid} is not that crawl (a process of another container), "
+            "--force closes the run"
         )
-    fail_if_running(session, run_id, CLOSED_BY_HAND)
+    if not fail_if_running(session, run_id, CLOSED_BY_HAND):
+        raise CloseRefused(f"run {run_id} ended meanwhile")
     return run
+
+
+def _crawling_here(run: CrawlRun, worker: WorkerIdentity | None) -> bool:
+    """Whether the run's crawl may be a live process of this host."""
+    host = worker.host if worker is not None else run.worker
+    return host == this_host() and crawl_alive(run)

@@ -13,6 +13,7 @@ import re
 import secrets
 import socket
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from store.models import CrawlRun
 
@@ -70,6 +71,18 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def process_started_at(pid: int) -> datetime | None:
+    """When a process of this host started (Linux /proc), or None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            ticks = int(stat.read().rpartition(")")[2].split()[19])
+        with open("/proc/stat", encoding="ascii") as system:
+            boot = next(int(line.split()[1]) for line in system if line.startswith("btime "))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+
+
 def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
     """Why a running run is abandoned, when it was carried out on this host and nothing
     carries it out any more; None when it may still be going on (or cannot be told from here).
@@ -78,11 +91,26 @@ def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
     """
     worker = WorkerIdentity.parse(run.worker)
     if worker is None:  # a crawl started by hand: its own pid is all there is
-        if run.worker != this_host() or run.pid is None or process_alive(run.pid):
+        if run.worker != this_host() or run.pid is None or crawl_alive(run):
             return None
         return f"abandoned: the crawl started by hand (pid {run.pid}) is gone"
     if not worker.is_local() or run.worker in live_workers:
         return None  # another host's, or a worker that is still looking after it
-    if run.pid is not None and process_alive(run.pid):
+    if run.pid is not None and crawl_alive(run):
         return None  # its worker died, but the crawl is finishing and will close the row
     return f"abandoned: worker {run.worker} stopped and its crawl process is gone"
+
+
+# A worker's crawl process starts just after its run's row is claimed: a process that started
+# later than this after the row cannot be the run's crawl (its pid was taken again).
+CRAWL_START_SLACK = timedelta(minutes=2)
+
+
+def crawl_alive(run: CrawlRun) -> bool:
+    """Whether the run's crawl (`run.pid`, of this host) may still be running: the pid is alive,
+    and its process started no later than CRAWL_START_SLACK after the run (or when it started
+    cannot be read). A pid taken again since (after a reboot, or once pids wrap) is no crawl."""
+    if run.pid is None or not process_alive(run.pid):
+        return False
+    started = process_started_at(run.pid)
+    return started is None or started <= run.started_at + CRAWL_START_SLACK

@@ -26,7 +26,7 @@ from store.claims import CLOSED_BY_HAND
 from store.db import open_archive, transaction
 from store.leases import acquire_lease
 from store.models import CrawlRun
-from store.owners import WorkerIdentity
+from store.owners import WorkerIdentity, process_started_at
 from store.sources import get_source
 from tests.conftest import run_archivist, start_archivist
 from tests.loopback import LoopbackSite, Reply
@@ -46,7 +46,11 @@ from tests.sites import (
 
 HERE = socket.gethostname()
 NO_SUCH_PID = 2**22 + 12345  # above any pid_max: never a live process
-STARTED = datetime(2026, 11, 27, 17, 35, 12, tzinfo=UTC)
+# When the rows others left started: when this test process did, so that its pid (standing
+# for a live crawl) started no later than the run; a pid whose process started well after its
+# run was taken again, and its crawl is gone.
+STARTED = (process_started_at(os.getpid()) or datetime.now(UTC)).replace(microsecond=0)
+LONG_AGO = datetime(2026, 11, 27, 17, 35, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -56,12 +60,18 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def running_row(engine: Engine, worker: str, pid: int | None, status: str = "running") -> int:
+def running_row(
+    engine: Engine,
+    worker: str,
+    pid: int | None,
+    status: str = "running",
+    started_at: datetime = STARTED,
+) -> int:
     """A crawl_runs row of source feed1 as someone else left it; its id."""
     with transaction(engine) as session:
         source_id = get_source(session, "feed1").id
         run = CrawlRun(
-            source_id=source_id, status=status, worker=worker, pid=pid, started_at=STARTED
+            source_id=source_id, status=status, worker=worker, pid=pid, started_at=started_at
         )
         session.add(run)
         session.flush()
@@ -136,7 +146,7 @@ def test_a_crawl_fails_runs_whose_crawl_is_gone_here_and_goes_ahead(
 
 ME = os.getpid()
 LIVE_WORKER = WorkerIdentity(HERE, ME, "ab12cd34")
-SINCE = "started 2026-11-27 17:35 UTC"
+SINCE = f"started {STARTED:%Y-%m-%d %H:%M} UTC"
 DEAD_WORKER = WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de")
 CASES = {  # worker, pid, presence lease held: how the refusal names the run
     "by hand here, alive": (HERE, ME, False, f"crawl started by hand on {HERE}, pid {ME}, {SINCE}"),
@@ -221,9 +231,11 @@ def test_a_run_left_by_a_machine_that_is_gone_is_closed_by_hand(
 CLOSE_REFUSALS = {  # the row (worker, pid, status, presence lease held), and the refusal
     "finished": ("elsewhere", 7, "finished", False, "run {id} is finished: only a running run"),
     "alive by hand here": (
-        HERE, ME, "running", False, f"still crawling on this machine (pid {ME})"
+        HERE, ME, "running", False, f"seems to be crawling on this machine (pid {ME})"
     ),
-    "live worker": (str(LIVE_WORKER), None, "running", True, "which is alive: stop that worker"),
+    "live worker": (
+        str(LIVE_WORKER), None, "running", True, "whose presence lease is live: stop that worker"
+    ),
 }  # fmt: skip
 
 
@@ -236,10 +248,52 @@ def test_a_run_that_is_over_or_alive_is_not_closed_by_hand(
     if lease:
         with transaction(engine) as session:
             acquire_lease(session, LIVE_WORKER.presence_lease, str(LIVE_WORKER), 300)
-    run_id = running_row(engine, worker, pid, status=status)
+    run_id = running_row(engine, worker, pid, status=status, started_at=datetime.now(UTC))
     closed = run_archivist("runs", "--close", str(run_id), "--db", db_url)
     assert closed.returncode == 1 and closed.stdout == ""
     assert closed.stderr.startswith("Error: ") and said.format(id=run_id) in closed.stderr
     assert rows(db_url, "select status from crawl_runs") == [(status,)]
     unknown = run_archivist("runs", "--close", "999", "--db", db_url)
     assert (unknown.returncode, unknown.stderr) == (1, "Error: no crawl run 999\n")
+
+
+def test_a_pid_taken_again_or_forced_does_not_keep_a_run_open(db_url: str, engine: Engine) -> None:
+    """A hand crawl killed long ago whose pid a later process took (this test's own, started
+    after the run) is gone; a pid of another container looks alive here: --force closes it."""
+    add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
+    reused = running_row(engine, HERE, ME, started_at=LONG_AGO)  # before this process began
+    closed = run_archivist("runs", "--close", str(reused), "--db", db_url)
+    assert closed.returncode == 0, closed.stderr
+    assert status_and_error(db_url, reused) == ("failed", CLOSED_BY_HAND)
+
+    other_container = running_row(engine, HERE, ME, started_at=datetime.now(UTC))
+    refused = run_archivist("runs", "--close", str(other_container), "--db", db_url)
+    assert refused.returncode == 1 and "--force closes the run" in refused.stderr
+    forced = run_archivist("runs", "--close", str(other_container), "--force", "--db", db_url)
+    assert forced.returncode == 0, forced.stderr
+    assert status_and_error(db_url, other_container) == ("failed", CLOSED_BY_HAND)
+
+
+@pytest.mark.parametrize(
+    "args", [("--close", "1", "--json"), ("--close", "1", "--limit", "5"), ("--force",)]
+)
+def test_close_takes_no_listing_options(db_url: str, args: tuple[str, ...]) -> None:
+    result = run_archivist("runs", *args, "--db", db_url)
+    assert result.returncode == 2 and "Error: " in result.stderr and result.stdout == ""
+
+
+def test_a_hand_run_whose_pid_was_taken_again_is_reaped(
+    site: LoopbackSite, db_url: str, engine: Engine
+) -> None:
+    """After a reboot, or once pids wrap, a killed crawl's pid can belong to another process:
+    one that started after the run is not its crawl."""
+    feed_site(site, 2)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    left = running_row(engine, HERE, ME, started_at=LONG_AGO)  # this process began later
+    code, run, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert run["status"] == "finished" and run["fetched"] == 2
+    assert status_and_error(db_url, left) == (
+        "failed",
+        f"abandoned: the crawl started by hand (pid {ME}) is gone",
+    )

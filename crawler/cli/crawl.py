@@ -181,8 +181,11 @@ def report(result: CrawlResult, db_url: str | None, as_json: bool, show_errors: 
             click.echo(f"{url}: {error}")
 
 
+LIST_LIMIT = 20  # runs the table shows
+
+
 @click.command()
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=LIST_LIMIT, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option(
     "--close",
@@ -193,12 +196,23 @@ def report(result: CrawlResult, db_url: str | None, as_json: bool, show_errors: 
     "can see it (a machine that died or was retired). Refused while its worker is alive or "
     "its crawl runs on this machine.",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --close: close the run even though its pid is alive on this machine (a "
+    "process of another container, not the crawl).",
+)
 @db_option
 @one_line_errors
-def runs(limit: int, as_json: bool, close_id: int | None, db_url: str | None) -> None:
+def runs(limit: int, as_json: bool, close_id: int | None, force: bool, db_url: str | None) -> None:
     """Recent crawl runs, newest first, with their counts; or close one left running."""
-    if close_id is not None:
-        close_run(db_url, close_id)
+    if close_id is None:
+        if force:
+            raise click.UsageError("--force goes with --close ID")
+    else:
+        if as_json or limit != LIST_LIMIT:
+            raise click.UsageError("--close ID takes neither --json nor --limit")
+        close_run(db_url, close_id, force)
         return
     records = load_runs(db_url, limit)
     if as_json:
@@ -214,16 +228,18 @@ def runs(limit: int, as_json: bool, close_id: int | None, db_url: str | None) ->
     Console(width=max(Console().width, 160)).print(table)
 
 
-def close_run(db_url: str | None, run_id: int) -> None:
+def close_run(db_url: str | None, run_id: int, force: bool = False) -> None:
     """`runs --close ID`: fail a run left running by a crawl that is gone, and say so."""
     from store.claims import CLOSED_BY_HAND, CloseRefused, close_by_hand
 
     engine = open_archive(db_url, create=False)
     try:
         with transaction(engine) as session:
-            run = close_by_hand(session, run_id)
+            run = close_by_hand(session, run_id, force)
             source = session.get(Source, run.source_id) if run.source_id else None
             name = source.name if source is not None else "a removed source"
+            if run.source_id is None and run.kind == "reprocess":
+                name = "every source"  # a reprocess of the whole archive
     except CloseRefused as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
