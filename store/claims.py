@@ -9,6 +9,8 @@ database itself.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -17,8 +19,9 @@ from store.models import CrawlRun, Source, utcnow
 from store.owners import (
     PRESENCE_PREFIX,
     WorkerIdentity,
-    crawl_alive,
     gone_here,
+    process_alive,
+    process_started_at,
     this_host,
 )
 from store.runs import fail_if_running
@@ -183,9 +186,9 @@ def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRu
     it (a machine that died or was retired, a crawl in another container); the run.
 
     Refused for a run that is not running (or ends meanwhile: the row is locked first), whose
-    worker renews its presence lease (it looks after the run: stop it there), or whose crawl
-    is a live process on this host, unless `force` (a pid of another container, or one taken
-    again by a process that started too late to be the crawl, is no crawl of this host).
+    worker renews its presence lease (it looks after the run: stop it there), or whose pid is
+    a live process on this host, unless `force` (a pid of another container, or one a later
+    process took again: only the user can tell; the clock cannot, it may have been stepped).
     """
     run = session.get(CrawlRun, run_id, with_for_update=True)
     if run is None:
@@ -199,10 +202,12 @@ def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRu
             "live: stop that worker, or let the run end (a worker killed outright stops "
             "renewing its lease, which runs out within 30 s)"
         )
-    if not force and _crawling_here(run, worker):
+    host = worker.host if worker is not None else run.worker
+    if not force and host == this_host() and run.pid is not None and process_alive(run.pid):
         raise CloseRefused(
-            f"run {run_id} seems to be crawling on this machine (pid {run.pid}): stop it, or let "
-            f"it end; if pid {run.pid} is not that crawl (a process of another container), "
+            f"run {run_id} may be crawling on this machine: pid {run.pid} is alive"
+            f"{_started_later(run)}. Stop it, or let it end; if pid {run.pid} is not that crawl "
+            "(a process of another container, or one that took the pid after a reboot), "
             "--force closes the run"
         )
     if not fail_if_running(session, run_id, CLOSED_BY_HAND):
@@ -210,7 +215,10 @@ def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRu
     return run
 
 
-def _crawling_here(run: CrawlRun, worker: WorkerIdentity | None) -> bool:
-    """Whether the run's crawl may be a live process of this host."""
-    host = worker.host if worker is not None else run.worker
-    return host == this_host() and crawl_alive(run)
+def _started_later(run: CrawlRun) -> str:
+    """A hint for the refusal: the pid's process started well after the run (by this host's
+    clock, which may have been stepped: a hint, never a verdict)."""
+    started = process_started_at(run.pid) if run.pid is not None else None
+    if started is None or started <= run.started_at + timedelta(minutes=2):
+        return ""
+    return f" (its process started at {started:%Y-%m-%d %H:%M} UTC, after the run)"

@@ -13,7 +13,7 @@ import re
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from store.models import CrawlRun
 
@@ -91,26 +91,11 @@ def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
     """
     worker = WorkerIdentity.parse(run.worker)
     if worker is None:  # a crawl started by hand: its own pid is all there is
-        if run.worker != this_host() or run.pid is None or crawl_alive(run):
+        if run.worker != this_host() or run.pid is None or process_alive(run.pid):
             return None
         return f"abandoned: the crawl started by hand (pid {run.pid}) is gone"
     if not worker.is_local() or run.worker in live_workers:
         return None  # another host's, or a worker that is still looking after it
-    if run.pid is not None and crawl_alive(run):
+    if run.pid is not None and process_alive(run.pid):
         return None  # its worker died, but the crawl is finishing and will close the row
     return f"abandoned: worker {run.worker} stopped and its crawl process is gone"
-
-
-# A worker's crawl process starts just after its run's row is claimed: a process that started
-# later than this after the row cannot be the run's crawl (its pid was taken again).
-CRAWL_START_SLACK = timedelta(minutes=2)
-
-
-def crawl_alive(run: CrawlRun) -> bool:
-    """Whether the run's crawl (`run.pid`, of this host) may still be running: the pid is alive,
-    and its process started no later than CRAWL_START_SLACK after the run (or when it started
-    cannot be read). A pid taken again since (after a reboot, or once pids wrap) is no crawl."""
-    if run.pid is None or not process_alive(run.pid):
-        return False
-    started = process_started_at(run.pid)
-    return started is None or started <= run.started_at + CRAWL_START_SLACK

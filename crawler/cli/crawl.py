@@ -210,7 +210,8 @@ def runs(limit: int, as_json: bool, close_id: int | None, force: bool, db_url: s
         if force:
             raise click.UsageError("--force goes with --close ID")
     else:
-        if as_json or limit != LIST_LIMIT:
+        given = click.get_current_context().get_parameter_source("limit")
+        if as_json or given is not click.core.ParameterSource.DEFAULT:
             raise click.UsageError("--close ID takes neither --json nor --limit")
         close_run(db_url, close_id, force)
         return
