@@ -33,7 +33,7 @@ from crawler.spiders.sitemap import SitemapSpider
 from store.claims import live_running_runs, lock_source
 from store.db import database_url, make_engine, open_archive, transaction
 from store.models import CrawlRun, Source
-from store.owners import WorkerIdentity, this_host
+from store.owners import WorkerIdentity, process_start_mark, this_host
 from store.revisits import due_revisits
 from store.runs import finish_run, start_run
 from store.sources import get_source
@@ -266,6 +266,7 @@ def adopt_run(session: Session, run_id: int, source: Source) -> CrawlRun:
     if run.source_id not in (None, source.id):
         raise RunError(f"crawl run {run_id} belongs to another source")
     run.source_id, run.pid = source.id, os.getpid()
+    run.pid_start = process_start_mark(run.pid)
     return run
 
 

@@ -9,8 +9,6 @@ database itself.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -19,9 +17,9 @@ from store.models import CrawlRun, Source, utcnow
 from store.owners import (
     PRESENCE_PREFIX,
     WorkerIdentity,
+    crawl_alive,
     gone_here,
-    process_alive,
-    process_started_at,
+    process_start_mark,
     this_host,
 )
 from store.runs import fail_if_running
@@ -83,8 +81,9 @@ def claim_run(session: Session, worker: str) -> CrawlRun | None:
 
 
 def set_run_pid(session: Session, run_id: int, pid: int) -> None:
-    """Record the process that carries out a running run."""
-    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(pid=pid))
+    """Record the process that carries out a running run, and which process that pid is."""
+    mark = process_start_mark(pid)
+    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(pid=pid, pid_start=mark))
 
 
 def fail_unfinished(session: Session, run_id: int, error: str) -> bool:
@@ -186,9 +185,9 @@ def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRu
     it (a machine that died or was retired, a crawl in another container); the run.
 
     Refused for a run that is not running (or ends meanwhile: the row is locked first), whose
-    worker renews its presence lease (it looks after the run: stop it there), or whose pid is
-    a live process on this host, unless `force` (a pid of another container, or one a later
-    process took again: only the user can tell; the clock cannot, it may have been stepped).
+    worker renews its presence lease (it looks after the run: stop it there), or whose crawl
+    may be a live process on this host (see crawl_alive), unless `force` (a pid of another
+    container, which no check here can tell apart).
     """
     run = session.get(CrawlRun, run_id, with_for_update=True)
     if run is None:
@@ -203,22 +202,12 @@ def close_by_hand(session: Session, run_id: int, force: bool = False) -> CrawlRu
             "renewing its lease, which runs out within 30 s)"
         )
     host = worker.host if worker is not None else run.worker
-    if not force and host == this_host() and run.pid is not None and process_alive(run.pid):
+    if not force and host == this_host() and crawl_alive(run):
         raise CloseRefused(
-            f"run {run_id} may be crawling on this machine: pid {run.pid} is alive"
-            f"{_started_later(run)}. Stop it, or let it end; if pid {run.pid} is not that crawl "
-            "(a process of another container, or one that took the pid after a reboot), "
-            "--force closes the run"
+            f"run {run_id} may be crawling on this machine: pid {run.pid} is alive. Stop it, "
+            f"or let it end; if pid {run.pid} is not that crawl (a process of another "
+            "container), --force closes the run"
         )
     if not fail_if_running(session, run_id, CLOSED_BY_HAND):
         raise CloseRefused(f"run {run_id} ended meanwhile")
     return run
-
-
-def _started_later(run: CrawlRun) -> str:
-    """A hint for the refusal: the pid's process started well after the run (by this host's
-    clock, which may have been stepped: a hint, never a verdict)."""
-    started = process_started_at(run.pid) if run.pid is not None else None
-    if started is None or started <= run.started_at + timedelta(minutes=2):
-        return ""
-    return f" (its process started at {started:%Y-%m-%d %H:%M} UTC, after the run)"

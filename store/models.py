@@ -196,6 +196,10 @@ class CrawlRun(Base):
     status: Mapped[str] = mapped_column(String(20), default="running")
     worker: Mapped[str | None] = mapped_column(String(200))
     pid: Mapped[int | None] = mapped_column(Integer)
+    # which process `pid` named: "<kernel boot id>:<start time in ticks since boot>" (Linux;
+    # NULL elsewhere and in rows older than it): a pid taken again by another process since,
+    # or a pid of an earlier boot, is no crawl, whatever the clock says
+    pid_start: Mapped[str | None] = mapped_column(String(80))
     discovered: Mapped[int] = mapped_column(Integer, default=0)
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     new_documents: Mapped[int] = mapped_column(Integer, default=0)

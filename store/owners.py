@@ -13,7 +13,6 @@ import re
 import secrets
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from store.models import CrawlRun
 
@@ -71,16 +70,27 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def process_started_at(pid: int) -> datetime | None:
-    """When a process of this host started (Linux /proc), or None where that cannot be read."""
+def process_start_mark(pid: int) -> str | None:
+    """Which process `pid` is on this host: "<boot id>:<start ticks since boot>" (Linux), or
+    None where that cannot be read. Clock-free: a stepped clock changes neither part."""
     try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
+            boot_id = boot.read().strip()
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
             ticks = int(stat.read().rpartition(")")[2].split()[19])
-        with open("/proc/stat", encoding="ascii") as system:
-            boot = next(int(line.split()[1]) for line in system if line.startswith("btime "))
-    except (OSError, ValueError, IndexError, StopIteration):
+    except (OSError, ValueError, IndexError):
         return None
-    return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"), UTC)
+    return f"{boot_id}:{ticks}"
+
+
+def crawl_alive(run: CrawlRun) -> bool:
+    """Whether the run's crawl (`run.pid`, a process of this host) may still be running: the
+    pid is alive and, where the run recorded which process it named, it is that process (not
+    one that took the pid since, nor one of another boot)."""
+    if run.pid is None or not process_alive(run.pid):
+        return False
+    now = process_start_mark(run.pid)
+    return run.pid_start is None or now is None or now == run.pid_start
 
 
 def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
@@ -91,11 +101,11 @@ def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:
     """
     worker = WorkerIdentity.parse(run.worker)
     if worker is None:  # a crawl started by hand: its own pid is all there is
-        if run.worker != this_host() or run.pid is None or process_alive(run.pid):
+        if run.worker != this_host() or run.pid is None or crawl_alive(run):
             return None
         return f"abandoned: the crawl started by hand (pid {run.pid}) is gone"
     if not worker.is_local() or run.worker in live_workers:
         return None  # another host's, or a worker that is still looking after it
-    if run.pid is not None and process_alive(run.pid):
+    if run.pid is not None and crawl_alive(run):
         return None  # its worker died, but the crawl is finishing and will close the row
     return f"abandoned: worker {run.worker} stopped and its crawl process is gone"

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, utcnow
+from store.owners import process_start_mark
 
 COUNTERS = (
     "discovered", "fetched", "new_documents", "new_versions", "unchanged", "not_modified",
@@ -24,8 +25,11 @@ def start_run(
     worker: str | None = None,
     pid: int | None = None,
 ) -> CrawlRun:
-    """Open a run with status `running`."""
-    run = CrawlRun(source_id=source_id, kind=kind, worker=worker, pid=pid, status="running")
+    """Open a run with status `running` (its pid's process recorded: see process_start_mark)."""
+    mark = process_start_mark(pid) if pid is not None else None
+    run = CrawlRun(
+        source_id=source_id, kind=kind, worker=worker, pid=pid, pid_start=mark, status="running"
+    )
     session.add(run)
     session.flush()
     return run

@@ -14,7 +14,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine
@@ -26,7 +26,7 @@ from store.claims import CLOSED_BY_HAND
 from store.db import open_archive, transaction
 from store.leases import acquire_lease
 from store.models import CrawlRun
-from store.owners import WorkerIdentity, process_started_at
+from store.owners import WorkerIdentity, process_start_mark
 from store.sources import get_source
 from tests.conftest import run_archivist, start_archivist
 from tests.loopback import LoopbackSite, Reply
@@ -46,11 +46,7 @@ from tests.sites import (
 
 HERE = socket.gethostname()
 NO_SUCH_PID = 2**22 + 12345  # above any pid_max: never a live process
-# When the rows others left started: when this test process did, so that its pid (standing
-# for a live crawl) started no later than the run; a pid whose process started well after its
-# run was taken again, and its crawl is gone.
-STARTED = (process_started_at(os.getpid()) or datetime.now(UTC)).replace(microsecond=0)
-LONG_AGO = STARTED - timedelta(days=1)
+STARTED = datetime(2026, 11, 27, 17, 35, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -65,13 +61,18 @@ def running_row(
     worker: str,
     pid: int | None,
     status: str = "running",
-    started_at: datetime = STARTED,
+    pid_start: str | None = None,
 ) -> int:
     """A crawl_runs row of source feed1 as someone else left it; its id."""
     with transaction(engine) as session:
         source_id = get_source(session, "feed1").id
         run = CrawlRun(
-            source_id=source_id, status=status, worker=worker, pid=pid, started_at=started_at
+            source_id=source_id,
+            status=status,
+            worker=worker,
+            pid=pid,
+            pid_start=pid_start,
+            started_at=STARTED,
         )
         session.add(run)
         session.flush()
@@ -146,7 +147,7 @@ def test_a_crawl_fails_runs_whose_crawl_is_gone_here_and_goes_ahead(
 
 ME = os.getpid()
 LIVE_WORKER = WorkerIdentity(HERE, ME, "ab12cd34")
-SINCE = f"started {STARTED:%Y-%m-%d %H:%M} UTC"
+SINCE = "started 2026-11-27 17:35 UTC"
 DEAD_WORKER = WorkerIdentity(HERE, NO_SUCH_PID, "0badc0de")
 CASES = {  # worker, pid, presence lease held: how the refusal names the run
     "by hand here, alive": (HERE, ME, False, f"crawl started by hand on {HERE}, pid {ME}, {SINCE}"),
@@ -248,7 +249,7 @@ def test_a_run_that_is_over_or_alive_is_not_closed_by_hand(
     if lease:
         with transaction(engine) as session:
             acquire_lease(session, LIVE_WORKER.presence_lease, str(LIVE_WORKER), 300)
-    run_id = running_row(engine, worker, pid, status=status, started_at=datetime.now(UTC))
+    run_id = running_row(engine, worker, pid, status=status)
     closed = run_archivist("runs", "--close", str(run_id), "--db", db_url)
     assert closed.returncode == 1 and closed.stdout == ""
     assert closed.stderr.startswith("Error: ") and said.format(id=run_id) in closed.stderr
@@ -257,23 +258,44 @@ def test_a_run_that_is_over_or_alive_is_not_closed_by_hand(
     assert (unknown.returncode, unknown.stderr) == (1, "Error: no crawl run 999\n")
 
 
-def test_a_live_pid_keeps_a_run_open_until_forced(db_url: str, engine: Engine) -> None:
-    """A pid alive here may be the crawl, or a process of another container, or one that took
-    the pid after a reboot: only the user can tell (a clock may have been stepped), so
-    --force closes it; the refusal says when the process started after the run."""
-    add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
-    reused = running_row(engine, HERE, ME, started_at=LONG_AGO)  # before this process began
-    refused = run_archivist("runs", "--close", str(reused), "--db", db_url)
-    assert refused.returncode == 1 and "--force closes the run" in refused.stderr
-    assert "started at" in refused.stderr and "after the run" in refused.stderr
-    assert status_and_error(db_url, reused) == ("running", None)
-    forced = run_archivist("runs", "--close", str(reused), "--force", "--db", db_url)
-    assert forced.returncode == 0, forced.stderr
-    assert status_and_error(db_url, reused) == ("failed", CLOSED_BY_HAND)
+def test_a_pid_another_process_took_is_no_crawl(
+    site: LoopbackSite, db_url: str, engine: Engine
+) -> None:
+    """A run records which process its pid named (boot id and start ticks): after a reboot,
+    or once pids wrap, a live process behind the same pid is not its crawl, whatever the
+    clock says."""
+    feed_site(site, 2)
+    add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
+    mine = process_start_mark(ME)
+    assert mine is not None and mine.count(":") == 1
+    taken = running_row(engine, HERE, ME, pid_start="an-earlier-boot:4242")
+    code, run, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert status_and_error(db_url, taken) == (
+        "failed",
+        f"abandoned: the crawl started by hand (pid {ME}) is gone",
+    )
+    assert rows(db_url, "select pid_start from crawl_runs where id = :i", i=run["id"]) != [
+        (None,)
+    ]  # the crawl recorded its own process
 
-    current = running_row(engine, HERE, ME)  # the process began with the run: no hint
-    refused = run_archivist("runs", "--close", str(current), "--db", db_url)
-    assert refused.returncode == 1 and "after the run" not in refused.stderr
+    again = running_row(engine, HERE, ME, pid_start="an-earlier-boot:4242")
+    closed = run_archivist("runs", "--close", str(again), "--db", db_url)  # no --force needed
+    assert closed.returncode == 0, closed.stderr
+
+
+def test_a_live_crawl_here_is_closed_only_by_force(db_url: str, engine: Engine) -> None:
+    """Its pid is alive and is the process it recorded, or a row from before runs recorded
+    it: it may be the crawl. A pid of another container looks the same: --force."""
+    add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
+    for mark in (process_start_mark(ME), None):
+        run_id = running_row(engine, HERE, ME, pid_start=mark)
+        refused = run_archivist("runs", "--close", str(run_id), "--db", db_url)
+        assert refused.returncode == 1 and "--force closes the run" in refused.stderr
+        assert status_and_error(db_url, run_id) == ("running", None)
+        forced = run_archivist("runs", "--close", str(run_id), "--force", "--db", db_url)
+        assert forced.returncode == 0, forced.stderr
+        assert status_and_error(db_url, run_id) == ("failed", CLOSED_BY_HAND)
 
 
 @pytest.mark.parametrize(
