@@ -27,6 +27,8 @@ from crawler.reading import BlockedPage, NotAnArticle, read_article
 from store.packing import PreparedBlob, prepare_blob
 from store.records import ArticleSnapshot, Outcome
 
+FORKSERVER_RETRIES = 5  # tries to reach a forkserver that is being replaced
+FORKSERVER_WAIT = 0.1  # seconds before the first retry (then twice that, and so on)
 HEAP_HEADROOM = 12 * 2**20  # bytes a worker's heap may grow past its size after the last trim
 
 
@@ -147,16 +149,30 @@ class ReaderPool:
         executor = self._executor()
         try:
             submitted = executor.submit(read_in_worker, page, prepare)
-        except BrokenProcessPool:
-            pass
+        except (BrokenProcessPool, ConnectionRefusedError, FileNotFoundError):
+            pass  # broken, or its forkserver is being replaced: a fresh pool, once it can be
         except OSError:
             if not _broken(executor):
                 raise
         else:
             if not _broken(executor):
                 return self._handed(submitted)
-        self.close(cancel=True)
-        return self._handed(self._executor().submit(read_in_worker, page, prepare))
+        return self._handed(self._submit_fresh(page, prepare))
+
+    def _submit_fresh(self, page: FetchedPage, prepare: bool) -> Future[Reading]:
+        """The page, to a fresh pool. A worker started on a broken pool's closed queue can take
+        the forkserver down with it (Python < 3.12: the forkserver gets a request without its
+        file descriptors and exits); until it is gone for good, new workers cannot reach it
+        (ConnectionRefusedError). Once it is, multiprocessing starts another: try again."""
+        for attempt in range(FORKSERVER_RETRIES):
+            self.close(cancel=True)
+            try:
+                return self._executor().submit(read_in_worker, page, prepare)
+            except (ConnectionRefusedError, FileNotFoundError):
+                if attempt == FORKSERVER_RETRIES - 1:
+                    raise
+                time.sleep(FORKSERVER_WAIT * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _handed(self, submitted: Future[Reading]) -> Future[Reading]:
         self.handed.add(submitted)

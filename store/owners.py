@@ -71,26 +71,42 @@ def process_alive(pid: int) -> bool:
 
 
 def process_start_mark(pid: int) -> str | None:
-    """Which process `pid` is on this host: "<boot id>:<start ticks since boot>" (Linux), or
-    None where that cannot be read. Clock-free: a stepped clock changes neither part."""
+    """Which process `pid` is: "<boot id>:<PID namespace>:<time namespace>:<start ticks>"
+    (Linux; None where it cannot be read). The namespaces are the process's PID namespace and
+    the reader's time namespace (start ticks are read through it). Clock-free: a stepped
+    clock changes no part."""
     try:
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
             boot_id = boot.read().strip()
+        pid_namespace = os.stat(f"/proc/{pid}/ns/pid").st_ino
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
             ticks = int(stat.read().rpartition(")")[2].split()[19])
     except (OSError, ValueError, IndexError):
         return None
-    return f"{boot_id}:{ticks}"
+    return f"{boot_id}:{pid_namespace}:{_time_namespace()}:{ticks}"
+
+
+def _time_namespace() -> int:
+    try:
+        return os.stat("/proc/self/ns/time").st_ino
+    except OSError:  # a kernel without time namespaces: one clock for all
+        return 0
 
 
 def crawl_alive(run: CrawlRun) -> bool:
     """Whether the run's crawl (`run.pid`, a process of this host) may still be running: the
-    pid is alive and, where the run recorded which process it named, it is that process (not
-    one that took the pid since, nor one of another boot)."""
+    pid is alive and, where the run recorded which process it named, is that process. A mark
+    read through other namespaces (the pid in another PID namespace, the ticks through another
+    time namespace) cannot be compared: the crawl may be running."""
     if run.pid is None or not process_alive(run.pid):
         return False
     now = process_start_mark(run.pid)
-    return run.pid_start is None or now is None or now == run.pid_start
+    if run.pid_start is None or now is None or now == run.pid_start:
+        return True
+    # Read through the same namespaces, another boot or another process: not the crawl. In
+    # another PID or time namespace the marks cannot be compared: it may be.
+    recorded = run.pid_start.split(":")
+    return len(recorded) != 4 or recorded[1:3] != now.split(":")[1:3]
 
 
 def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:

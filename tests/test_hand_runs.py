@@ -267,8 +267,10 @@ def test_a_pid_another_process_took_is_no_crawl(
     feed_site(site, 2)
     add_source(db_url, "feed1", "--feed", site.url("/feed.xml"))
     mine = process_start_mark(ME)
-    assert mine is not None and mine.count(":") == 1
-    taken = running_row(engine, HERE, ME, pid_start="an-earlier-boot:4242")
+    assert mine is not None and mine.count(":") == 3
+    _, pid_namespace, time_namespace, _ = mine.split(":")
+    earlier = f"an-earlier-boot:{pid_namespace}:{time_namespace}:4242"  # the same namespaces
+    taken = running_row(engine, HERE, ME, pid_start=earlier)
     code, run, err = crawl(db_url, "feed1")
     assert code == 0, err
     assert status_and_error(db_url, taken) == (
@@ -279,16 +281,21 @@ def test_a_pid_another_process_took_is_no_crawl(
         (None,)
     ]  # the crawl recorded its own process
 
-    again = running_row(engine, HERE, ME, pid_start="an-earlier-boot:4242")
+    again = running_row(engine, HERE, ME, pid_start=earlier)
     closed = run_archivist("runs", "--close", str(again), "--db", db_url)  # no --force needed
     assert closed.returncode == 0, closed.stderr
 
 
 def test_a_live_crawl_here_is_closed_only_by_force(db_url: str, engine: Engine) -> None:
     """Its pid is alive and is the process it recorded, or a row from before runs recorded
-    it: it may be the crawl. A pid of another container looks the same: --force."""
+    it, or one recorded in another PID namespace (a container sharing this host name): it may
+    be the crawl, and only --force closes it."""
     add_source(db_url, "feed1", "--feed", "http://127.0.0.1:9/feed.xml")
-    for mark in (process_start_mark(ME), None):
+    mine = process_start_mark(ME)
+    assert mine is not None
+    boot, _, time_namespace, ticks = mine.split(":")
+    elsewhere = f"{boot}:4026539999:{time_namespace}:{ticks}"  # another PID namespace's pid
+    for mark in (mine, None, elsewhere):
         run_id = running_row(engine, HERE, ME, pid_start=mark)
         refused = run_archivist("runs", "--close", str(run_id), "--db", db_url)
         assert refused.returncode == 1 and "--force closes the run" in refused.stderr

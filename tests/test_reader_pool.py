@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -75,6 +76,31 @@ def test_a_dead_worker_is_replaced_and_no_page_is_lost() -> None:
     assert first.outcome is Outcome.NEW
     assert [r.outcome for r in rest] == [Outcome.NEW] * 5
     assert [r.snapshot.title for r in rest if r.snapshot] == [f"Story {n}" for n in range(1, 6)]
+
+
+def test_a_page_waits_for_a_forkserver_being_replaced() -> None:
+    """A worker started on a broken pool's closed queue can take the forkserver down (Python
+    < 3.12); until multiprocessing starts another, new workers cannot reach it. The page is
+    handed to a fresh pool once it can be."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # type: ignore[attr-defined]
+
+    async def scenario(pool: ReaderPool) -> list[Reading]:
+        try:
+            await pool.read(page(0), True)
+            assert pool.executor is not None
+            for process in list(pool.executor._processes.values()):
+                os.kill(process.pid, signal.SIGKILL)
+                process.join(timeout=10)
+            address, server._forkserver_address = server._forkserver_address, "/nonexistent/fs"
+            threading.Timer(0.15, setattr, (server, "_forkserver_address", address)).start()
+            return list(await asyncio.gather(*(pool.read(page(n), True) for n in range(1, 4))))
+        finally:
+            pool.close()
+
+    readings = asyncio.run(scenario(ReaderPool(workers=2)))
+    assert [r.outcome for r in readings] == [Outcome.NEW] * 3
 
 
 HEAP_SCRIPT = """
