@@ -168,9 +168,9 @@ class ReaderPool:
             self.close(cancel=True)
             try:
                 return self._executor().submit(read_in_worker, page, prepare)
-            except (ConnectionRefusedError, FileNotFoundError):
-                if attempt == FORKSERVER_RETRIES - 1:
-                    raise
+            except (ConnectionRefusedError, FileNotFoundError) as exc:
+                if attempt == FORKSERVER_RETRIES - 1:  # `read` makes it an error reading
+                    raise BrokenProcessPool(f"no forkserver to start workers: {exc}") from exc
                 time.sleep(FORKSERVER_WAIT * (attempt + 1))
         raise AssertionError("unreachable")
 

@@ -72,13 +72,13 @@ def process_alive(pid: int) -> bool:
 
 def process_start_mark(pid: int) -> str | None:
     """Which process `pid` is: "<boot id>:<PID namespace>:<time namespace>:<start ticks>"
-    (Linux; None where it cannot be read). The namespaces are the process's PID namespace and
-    the reader's time namespace (start ticks are read through it). Clock-free: a stepped
-    clock changes no part."""
+    (Linux; None where it cannot be read). The namespaces are the reader's: a pid number means
+    something in the PID namespace it is read in, and start ticks are read through a time
+    namespace. Clock-free: a stepped clock changes no part."""
     try:
         with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as boot:
             boot_id = boot.read().strip()
-        pid_namespace = os.stat(f"/proc/{pid}/ns/pid").st_ino
+        pid_namespace = os.stat("/proc/self/ns/pid").st_ino
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
             ticks = int(stat.read().rpartition(")")[2].split()[19])
     except (OSError, ValueError, IndexError):
@@ -95,18 +95,19 @@ def _time_namespace() -> int:
 
 def crawl_alive(run: CrawlRun) -> bool:
     """Whether the run's crawl (`run.pid`, a process of this host) may still be running: the
-    pid is alive and, where the run recorded which process it named, is that process. A mark
-    read through other namespaces (the pid in another PID namespace, the ticks through another
-    time namespace) cannot be compared: the crawl may be running."""
+    pid is alive and, where the run recorded which process it named, is that process.
+
+    A mark of another boot names a process that is gone. A mark read in another PID or time
+    namespace cannot be compared with ours: the crawl may be running."""
     if run.pid is None or not process_alive(run.pid):
         return False
     now = process_start_mark(run.pid)
     if run.pid_start is None or now is None or now == run.pid_start:
         return True
-    # Read through the same namespaces, another boot or another process: not the crawl. In
-    # another PID or time namespace the marks cannot be compared: it may be.
-    recorded = run.pid_start.split(":")
-    return len(recorded) != 4 or recorded[1:3] != now.split(":")[1:3]
+    recorded, current = run.pid_start.split(":"), now.split(":")
+    if recorded[0] != current[0]:
+        return False  # recorded in an earlier boot: that process is gone
+    return len(recorded) != 4 or recorded[1:3] != current[1:3]
 
 
 def gone_here(run: CrawlRun, live_workers: set[str]) -> str | None:

@@ -277,6 +277,11 @@ def test_a_pid_another_process_took_is_no_crawl(
         "failed",
         f"abandoned: the crawl started by hand (pid {ME}) is gone",
     )
+    # an earlier boot's container: its namespaces are gone with the boot, and so is its crawl
+    container = running_row(engine, HERE, ME, pid_start="an-earlier-boot:4026539999:0:42")
+    code, _, err = crawl(db_url, "feed1")
+    assert code == 0, err
+    assert status_and_error(db_url, container)[0] == "failed"
     assert rows(db_url, "select pid_start from crawl_runs where id = :i", i=run["id"]) != [
         (None,)
     ]  # the crawl recorded its own process

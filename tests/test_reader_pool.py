@@ -103,6 +103,31 @@ def test_a_page_waits_for_a_forkserver_being_replaced() -> None:
     assert [r.outcome for r in readings] == [Outcome.NEW] * 3
 
 
+def test_a_forkserver_that_stays_unreachable_gives_an_error_reading() -> None:
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver  # type: ignore[attr-defined]
+
+    async def scenario(pool: ReaderPool) -> Reading:
+        try:
+            await pool.read(page(0), True)
+            assert pool.executor is not None
+            for process in list(pool.executor._processes.values()):
+                os.kill(process.pid, signal.SIGKILL)
+                process.join(timeout=10)
+            address, server._forkserver_address = server._forkserver_address, "/nonexistent/fs"
+            try:
+                return await pool.read(page(1), True)
+            finally:
+                server._forkserver_address = address
+        finally:
+            pool.close()
+
+    reading = asyncio.run(scenario(ReaderPool(workers=2)))
+    assert reading.outcome is Outcome.ERROR and reading.error is not None
+    assert "no forkserver to start workers" in reading.error
+
+
 HEAP_SCRIPT = """
 import json
 from crawler.reader_pool import HeapTrim, resident_bytes
