@@ -135,7 +135,14 @@ class ReaderPool:
             future = asyncio.wrap_future(submitted)
             self.in_flight.add(future)
             future.add_done_callback(self.in_flight.discard)
-        return await future
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if submitted.cancelled() and not _task_cancelled():
+                # the pool was closed under it (another page found it broken): like a death
+                message = "the extraction pool was replaced before reading it"
+                raise BrokenProcessPool(message) from None
+            raise
 
     def _submit(self, page: FetchedPage, prepare: bool) -> Future[Reading]:
         """Hand a page to the pool; if a worker died since the last page, to a fresh pool.
@@ -217,6 +224,13 @@ class ReaderPool:
         for lost in list(handed):
             if not lost.done():
                 lost.set_exception(BrokenProcessPool("the extraction pool broke before reading it"))
+
+
+def _task_cancelled() -> bool:
+    """Whether the running task itself is being cancelled (a timeout, the crawl stopping), as
+    against a page's future cancelled by its pool's closing."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _broken(executor: ProcessPoolExecutor) -> bool:

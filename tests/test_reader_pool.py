@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
@@ -56,13 +57,22 @@ def test_pool_renews_its_workers_and_reads_every_page() -> None:
     assert all(r.blob is not None and r.blob.size > 0 for r in readings)
 
 
+def kill_workers(pool: ReaderPool) -> None:
+    """SIGKILL every worker of the pool, as the OOM killer or a segfault would."""
+    assert pool.executor is not None
+    for process in list(pool.executor._processes.values()):
+        os.kill(process.pid, signal.SIGKILL)
+        process.join(timeout=10)
+
+
+FORKSERVER = forkserver._forkserver  # type: ignore[attr-defined]
+UNREACHABLE = "/nonexistent/forkserver"  # a forkserver address no socket listens on
+
+
 async def read_after_a_worker_dies(pool: ReaderPool) -> tuple[Reading, list[Reading]]:
     try:
         first = await pool.read(page(0), True)
-        assert pool.executor is not None
-        for process in list(pool.executor._processes.values()):  # the OOM killer, a segfault
-            os.kill(process.pid, signal.SIGKILL)
-            process.join(timeout=10)
+        kill_workers(pool)
         rest = await asyncio.wait_for(
             asyncio.gather(*(pool.read(page(n), True) for n in range(1, 6))), timeout=120
         )
@@ -82,19 +92,13 @@ def test_a_page_waits_for_a_forkserver_being_replaced() -> None:
     """A worker started on a broken pool's closed queue can take the forkserver down (Python
     < 3.12); until multiprocessing starts another, new workers cannot reach it. The page is
     handed to a fresh pool once it can be."""
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver  # type: ignore[attr-defined]
 
     async def scenario(pool: ReaderPool) -> list[Reading]:
         try:
             await pool.read(page(0), True)
-            assert pool.executor is not None
-            for process in list(pool.executor._processes.values()):
-                os.kill(process.pid, signal.SIGKILL)
-                process.join(timeout=10)
-            address, server._forkserver_address = server._forkserver_address, "/nonexistent/fs"
-            threading.Timer(0.15, setattr, (server, "_forkserver_address", address)).start()
+            kill_workers(pool)
+            address, FORKSERVER._forkserver_address = FORKSERVER._forkserver_address, UNREACHABLE
+            threading.Timer(0.15, setattr, (FORKSERVER, "_forkserver_address", address)).start()
             return list(await asyncio.gather(*(pool.read(page(n), True) for n in range(1, 4))))
         finally:
             pool.close()
@@ -104,22 +108,15 @@ def test_a_page_waits_for_a_forkserver_being_replaced() -> None:
 
 
 def test_a_forkserver_that_stays_unreachable_gives_an_error_reading() -> None:
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver  # type: ignore[attr-defined]
-
     async def scenario(pool: ReaderPool) -> Reading:
         try:
             await pool.read(page(0), True)
-            assert pool.executor is not None
-            for process in list(pool.executor._processes.values()):
-                os.kill(process.pid, signal.SIGKILL)
-                process.join(timeout=10)
-            address, server._forkserver_address = server._forkserver_address, "/nonexistent/fs"
+            kill_workers(pool)
+            address, FORKSERVER._forkserver_address = FORKSERVER._forkserver_address, UNREACHABLE
             try:
                 return await pool.read(page(1), True)
             finally:
-                server._forkserver_address = address
+                FORKSERVER._forkserver_address = address
         finally:
             pool.close()
 
