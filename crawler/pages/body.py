@@ -391,11 +391,10 @@ def shield_discarded(tree: HtmlElement, page: int, read: int = 0) -> HtmlElement
     }
     if not shielded:
         return None
-    copied = deepcopy(tree)  # the same nodes in the same order: the twins are found by walking
-    for node, twin in zip(tree.iter(), copied.iter(), strict=True):
-        if node in shielded:
-            twin.attrib.pop("class", None)
-            twin.attrib.pop("id", None)
+    copied, twins = copy_with_twins(tree, shielded)
+    for twin in twins:
+        twin.attrib.pop("class", None)
+        twin.attrib.pop("id", None)
     return copied
 
 
@@ -418,12 +417,21 @@ def without_chrome(tree: HtmlElement) -> HtmlElement:
     small = {node for node in chrome if visible_words(node) <= CHROME_MAX_SHARE * page}
     if not small:
         return tree
-    copied = deepcopy(tree)  # the same nodes in the same order: the twins are found by walking
-    twins = [twin for node, twin in zip(tree.iter(), copied.iter(), strict=True) if node in small]
+    copied, twins = copy_with_twins(tree, small)
     for twin in twins:
         if twin.getparent() is not None:
             twin.drop_tree()  # its tail stays: text that follows it is not part of it
     return copied
+
+
+def copy_with_twins(
+    tree: HtmlElement, nodes: set[HtmlElement]
+) -> tuple[HtmlElement, list[HtmlElement]]:
+    """A deep copy of `tree` and the copies of `nodes` in it, in document order (the copy has
+    the same nodes in the same order: the twins are found by walking both)."""
+    copied = deepcopy(tree)
+    twins = [twin for node, twin in zip(tree.iter(), copied.iter(), strict=True) if node in nodes]
+    return copied, twins
 
 
 def visible_words(node: HtmlElement) -> int:
